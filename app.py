@@ -1,0 +1,151 @@
+"""StudyTracker: every route, the stream handler and the schedule. Each handler reads, acts, answers."""
+import os
+
+from chalice import AuthResponse, Chalice
+
+from chalicelib import auth, http, projection, sessions, settings, subjects, timer
+from chalicelib.errors import AppError, Unauthorized
+from chalicelib.models import (PageQuery, SessionCreate, SessionFilter, SessionPatch, SettingsPatch,
+                               SubjectCreate, SubjectPatch, TimerStart, TimerStop)
+from chalicelib.runtime import store
+
+app = Chalice(app_name="studytracker")
+STREAM_ARN = os.environ.get("STUDYTRACKER_STREAM_ARN",
+                            "arn:aws:dynamodb:ddblocal:000000000000:table/studytracker/stream/local")
+
+
+# -- cross-cutting -------------------------------------------------------------------------------
+@app.middleware("http")
+def map_errors(event, get_response):
+    try:
+        http.raw_body(event)
+        return get_response(event)
+    except AppError as error:
+        return http.error_response(error)
+
+
+@app.authorizer(ttl_seconds=60)
+def authorizer(auth_request):
+    # Invalid tokens pass as 'anonymous' so the app answers 401 with its own error body everywhere.
+    try:
+        return AuthResponse(routes=["*"], principal_id=auth.authenticate(auth_request.token))
+    except Unauthorized as error:
+        return AuthResponse(routes=["*"], principal_id=auth.ANONYMOUS, context={"reason": error.message})
+
+
+def caller() -> str:
+    context = app.current_request.context.get("authorizer") or {}
+    if context.get("principalId") in (None, "", auth.ANONYMOUS):
+        raise Unauthorized(context.get("reason") or "Sign in first.")
+    return context["principalId"]
+
+
+def request():
+    return app.current_request
+
+
+# -- public --------------------------------------------------------------------------------------
+@app.route("/health")
+def health():
+    return http.ok({"status": "ok"})
+
+
+# -- settings ------------------------------------------------------------------------------------
+@app.route("/v1/me", authorizer=authorizer)
+def get_me():
+    return http.ok(settings.get(store(), caller()))
+
+
+@app.route("/v1/me", methods=["PATCH"], authorizer=authorizer)
+def patch_me():
+    body = http.parse_body(request(), SettingsPatch)
+    return http.ok(settings.update(store(), caller(), body, http.if_match(request())))
+
+
+# -- subjects ------------------------------------------------------------------------------------
+@app.route("/v1/subjects", authorizer=authorizer)
+def list_subjects():
+    query = http.parse_query(request(), PageQuery)
+    return http.ok(subjects.list_page(store(), caller(), query.limit, query.cursor))
+
+
+@app.route("/v1/subjects", methods=["POST"], authorizer=authorizer)
+def create_subject():
+    body = http.parse_body(request(), SubjectCreate)
+    return http.created(subjects.create(store(), caller(), body))
+
+
+@app.route("/v1/subjects/{subject_id}", authorizer=authorizer)
+def get_subject(subject_id):
+    return http.ok(subjects.get(store(), caller(), subject_id))
+
+
+@app.route("/v1/subjects/{subject_id}", methods=["PATCH"], authorizer=authorizer)
+def patch_subject(subject_id):
+    body = http.parse_body(request(), SubjectPatch)
+    return http.ok(subjects.update(store(), caller(), subject_id, body, http.if_match(request())))
+
+
+@app.route("/v1/subjects/{subject_id}", methods=["DELETE"], authorizer=authorizer)
+def archive_subject(subject_id):
+    return http.ok(subjects.archive(store(), caller(), subject_id, http.if_match(request())))
+
+
+# -- sessions ------------------------------------------------------------------------------------
+@app.route("/v1/sessions", authorizer=authorizer)
+def list_sessions():
+    query = http.parse_query(request(), SessionFilter)
+    return http.ok(sessions.list_page(store(), caller(), query))
+
+
+@app.route("/v1/sessions", methods=["POST"], authorizer=authorizer)
+def create_session():
+    body = http.parse_body(request(), SessionCreate)
+    return http.created(sessions.create(store(), caller(), body))
+
+
+@app.route("/v1/sessions/{session_id}", authorizer=authorizer)
+def get_session(session_id):
+    return http.ok(sessions.get(store(), caller(), session_id))
+
+
+@app.route("/v1/sessions/{session_id}", methods=["PATCH"], authorizer=authorizer)
+def patch_session(session_id):
+    body = http.parse_body(request(), SessionPatch)
+    return http.ok(sessions.update(store(), caller(), session_id, body, http.if_match(request())))
+
+
+@app.route("/v1/sessions/{session_id}", methods=["DELETE"], authorizer=authorizer)
+def delete_session(session_id):
+    sessions.delete(store(), caller(), session_id, http.if_match(request()))
+    return http.no_content()
+
+
+# -- timer ---------------------------------------------------------------------------------------
+@app.route("/v1/timer", authorizer=authorizer)
+def get_timer():
+    return http.ok(timer.get(store(), caller()))
+
+
+@app.route("/v1/timer/start", methods=["POST"], authorizer=authorizer)
+def start_timer():
+    body = http.parse_body(request(), TimerStart)
+    return http.created(timer.start(store(), caller(), body))
+
+
+@app.route("/v1/timer/stop", methods=["POST"], authorizer=authorizer)
+def stop_timer():
+    body = http.parse_body(request(), TimerStop, optional=True)
+    return http.created(timer.stop(store(), caller(), body))
+
+
+@app.route("/v1/timer", methods=["DELETE"], authorizer=authorizer)
+def discard_timer():
+    timer.discard(store(), caller())
+    return http.no_content()
+
+
+# -- background ----------------------------------------------------------------------------------
+@app.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")
+def on_table_change(event):
+    return projection.handle_records(store(), event)

@@ -1,0 +1,92 @@
+"""HTTP glue shared by every route: parse requests into models, map errors, build responses.
+
+Chalice-specific, but knows nothing about the app object: handlers pass the request in.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, TypeVar
+
+from chalice import Response
+from pydantic import BaseModel, ValidationError
+
+from .errors import AppError, BadRequest, PayloadTooLarge
+
+MAX_BODY_BYTES = 1024 * 1024
+M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger("studytracker")
+
+
+def _field_path(location: tuple) -> str:
+    return ".".join(str(part) for part in location) or "body"
+
+
+def validation_error(error: ValidationError, prefix: str = "") -> BadRequest:
+    details = [{"field": prefix + _field_path(e["loc"]) if e["loc"] else (prefix.rstrip(".") or "body"),
+                "problem": e["msg"]} for e in error.errors(include_url=False)]
+    summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5])
+    return BadRequest(f"Invalid request: {summary}", details)
+
+
+def raw_body(request) -> bytes:
+    body = request.raw_body or b""
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"Request body is {len(body)} bytes; the limit is {MAX_BODY_BYTES} bytes.")
+    return body
+
+
+def parse_body(request, model: type[M], optional: bool = False) -> M:
+    """The JSON body as ``model``: malformed JSON, wrong types and unknown fields are a 400."""
+    body = raw_body(request)
+    if optional and not body.strip():
+        return model()
+    if not body.strip():
+        raise BadRequest.field("body", "a JSON object is required", "Request body is empty: send a JSON object.")
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        raise validation_error(error) from None
+
+
+def parse_query(request, model: type[M]) -> M:
+    params = dict(request.query_params or {})
+    try:
+        return model.model_validate(params)
+    except ValidationError as error:
+        raise validation_error(error) from None
+
+
+def if_match(request) -> int | None:
+    """The ``If-Match`` version, if sent (quotes and W/ tolerated, as HTTP clients add them)."""
+    value = (request.headers or {}).get("if-match")
+    if value is None:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 12:
+        raise BadRequest.field("If-Match", "must be the integer version of the resource")
+    return int(text)
+
+
+def _dump(payload: Any) -> Any:
+    if isinstance(payload, BaseModel):
+        return payload.model_dump(mode="json", by_alias=True)
+    return payload
+
+
+def ok(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(body=json.dumps(_dump(payload), ensure_ascii=False),
+                    status_code=status,
+                    headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+
+
+def created(payload: Any) -> Response:
+    return ok(payload, 201)
+
+
+def no_content() -> Response:
+    return Response(body="", status_code=204)
+
+
+def error_response(error: AppError) -> Response:
+    return ok(error.body(), error.status)

@@ -1,0 +1,122 @@
+"""The single-table key schema: the ONE place that knows item key names.
+
+Every item lives in its owner's partition ``USER#<user_id>`` so that each request
+touches only the caller's partition. Sort keys by item type:
+
+    PROFILE                    the user's settings (timezone, day start, goals, ...)
+    SUBJECT#<id>               a subject
+    SUBJECTNAME#<casefolded>   guard that keeps subject names unique per user
+    SESSION#<id>               a study session (source of truth for statistics)
+    TIMER                      the running timer (at most one: the key is fixed)
+    DAY#<YYYY-MM-DD>           projection: one local study day's totals
+    STREAK                     projection: the user's runs of counted days
+    TOKEN#<id>                 a personal API token's metadata
+    PARKED#<ts>#<event id>     a stream record the projection could not process
+
+Sessions are also indexed by start time in the local secondary index ``LSI1``
+(``LSI1SK = <started_at>#<id>``): an LSI reads consistently, so the projection
+never misses the session whose stream record it is handling.
+
+API token secrets are found by their hash in a partition of their own,
+``TOKENHASH#<sha256>`` (one GetItem per authorization, no index).
+"""
+from __future__ import annotations
+
+TABLE_NAME_ENV = "STUDYTRACKER_TABLE"
+SESSIONS_BY_START = "LSI1"
+
+# The table definition shared by the dev runner, the tests and infra/ (CloudFormation).
+TABLE_DEFINITION: dict = {
+    "AttributeDefinitions": [
+        {"AttributeName": "PK", "AttributeType": "S"},
+        {"AttributeName": "SK", "AttributeType": "S"},
+        {"AttributeName": "LSI1SK", "AttributeType": "S"},
+    ],
+    "KeySchema": [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ],
+    "LocalSecondaryIndexes": [
+        {
+            "IndexName": SESSIONS_BY_START,
+            "KeySchema": [
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "LSI1SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+    "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+}
+
+PROFILE = "PROFILE"
+TIMER = "TIMER"
+STREAK = "STREAK"
+SUBJECT_PREFIX = "SUBJECT#"
+SUBJECT_NAME_PREFIX = "SUBJECTNAME#"
+SESSION_PREFIX = "SESSION#"
+DAY_PREFIX = "DAY#"
+TOKEN_PREFIX = "TOKEN#"
+TOKEN_HASH_PREFIX = "TOKENHASH#"
+PARKED_PREFIX = "PARKED#"
+
+
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def user_of_pk(pk: str) -> str | None:
+    return pk[len("USER#"):] if pk.startswith("USER#") else None
+
+
+def key(user_id: str, sk: str) -> dict:
+    return {"PK": user_pk(user_id), "SK": sk}
+
+
+def subject_sk(subject_id: str) -> str:
+    return SUBJECT_PREFIX + subject_id
+
+
+def subject_name_sk(name: str) -> str:
+    return SUBJECT_NAME_PREFIX + name.strip().casefold()
+
+
+def session_sk(session_id: str) -> str:
+    return SESSION_PREFIX + session_id
+
+
+def session_start_sk(started_at: str, session_id: str) -> str:
+    return f"{started_at}#{session_id}"
+
+
+def day_sk(iso_date: str) -> str:
+    return DAY_PREFIX + iso_date
+
+
+def token_sk(token_id: str) -> str:
+    return TOKEN_PREFIX + token_id
+
+
+def token_hash_key(secret_hash: str) -> dict:
+    return {"PK": TOKEN_HASH_PREFIX + secret_hash, "SK": TOKEN_HASH_PREFIX + secret_hash}
+
+
+def parked_sk(stamp: str, event_id: str) -> str:
+    return f"{PARKED_PREFIX}{stamp}#{event_id}"
+
+
+def item_type(sk: str) -> str:
+    """The kind of item a sort key names ('session', 'day', ...), for the projection and backups."""
+    for prefix, kind in (
+        (SUBJECT_NAME_PREFIX, "subject_name"),
+        (SUBJECT_PREFIX, "subject"),
+        (SESSION_PREFIX, "session"),
+        (DAY_PREFIX, "day"),
+        (TOKEN_HASH_PREFIX, "token_hash"),
+        (TOKEN_PREFIX, "token"),
+        (PARKED_PREFIX, "parked"),
+    ):
+        if sk.startswith(prefix):
+            return kind
+    return {PROFILE: "profile", TIMER: "timer", STREAK: "streak"}.get(sk, "unknown")

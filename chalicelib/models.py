@@ -1,0 +1,179 @@
+"""Pydantic v2 models: the API's request and response schema (the OpenAPI document comes from here)."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Generic, Literal, Optional, TypeVar
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+
+from .instants import format_instant, to_utc
+from .days import validate_timezone
+
+T = TypeVar("T")
+
+Instant = Annotated[AwareDatetime, AfterValidator(to_utc), PlainSerializer(format_instant, return_type=str)]
+Timezone = Annotated[str, Field(min_length=1, max_length=64, examples=["Asia/Tokyo"]),
+                     AfterValidator(validate_timezone)]
+Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#4f46e5"])]
+GoalMinutes = Annotated[int, Field(ge=0, le=10080)]
+Tag = Annotated[str, Field(min_length=1, max_length=40)]
+Note = Annotated[str, Field(max_length=2000)]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+def _subject_name(value: str) -> str:
+    value = re.sub(r"\s+", " ", value).strip()
+    if not value:
+        raise ValueError("must not be blank")
+    if len(value) > 80:
+        raise ValueError("must be at most 80 characters")
+    return value
+
+
+SubjectName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_subject_name)]
+
+
+class Request(BaseModel):
+    """Request bodies: unknown fields are rejected, not ignored."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+# -- settings -----------------------------------------------------------------
+class Settings(Response):
+    timezone: str = "UTC"
+    day_start_hour: int = Field(0, ge=0, le=23)
+    daily_goal_minutes: Optional[int] = None
+    weekly_goal_minutes: Optional[int] = None
+    week_start: Literal["monday", "sunday"] = "monday"
+    locale: Literal["ja", "en"] = "en"
+    streak_min_minutes: int = 1
+    version: int = 0
+
+
+class SettingsPatch(Request):
+    timezone: Optional[Timezone] = None
+    day_start_hour: Optional[Annotated[int, Field(ge=0, le=23)]] = None
+    daily_goal_minutes: Optional[Annotated[int, Field(ge=0, le=1440)]] = None
+    weekly_goal_minutes: Optional[GoalMinutes] = None
+    week_start: Optional[Literal["monday", "sunday"]] = None
+    locale: Optional[Literal["ja", "en"]] = None
+    streak_min_minutes: Optional[Annotated[int, Field(ge=1, le=1440)]] = None
+
+
+# -- subjects -----------------------------------------------------------------
+class SubjectCreate(Request):
+    name: SubjectName
+    color: Color = "#4f46e5"
+    weekly_goal_minutes: Optional[GoalMinutes] = None
+
+
+class SubjectPatch(Request):
+    name: Optional[SubjectName] = None
+    color: Optional[Color] = None
+    weekly_goal_minutes: Optional[GoalMinutes] = None
+    archived: Optional[bool] = None
+
+
+class Subject(Response):
+    id: str
+    name: str
+    color: str
+    weekly_goal_minutes: Optional[int] = None
+    archived: bool = False
+    version: int
+    created_at: Instant
+
+
+# -- sessions -----------------------------------------------------------------
+class SessionCreate(Request):
+    subject_id: Id
+    started_at: Instant
+    ended_at: Instant
+    note: Note = ""
+    tags: Annotated[list[Tag], Field(max_length=20)] = []
+
+
+class SessionPatch(Request):
+    subject_id: Optional[Id] = None
+    started_at: Optional[Instant] = None
+    ended_at: Optional[Instant] = None
+    note: Optional[Note] = None
+    tags: Optional[Annotated[list[Tag], Field(max_length=20)]] = None
+
+
+class Session(Response):
+    id: str
+    subject_id: str
+    started_at: Instant
+    ended_at: Instant
+    duration_seconds: int
+    note: str = ""
+    tags: list[str] = []
+    version: int
+    created_at: Instant
+    updated_at: Instant
+
+
+class SessionFilter(Request):
+    from_: Optional[Instant] = Field(None, alias="from")
+    to: Optional[Instant] = None
+    subject_id: Optional[Id] = None
+    limit: int = Field(50, ge=1, le=200)
+    cursor: Optional[Annotated[str, Field(max_length=1024)]] = None
+
+
+class PageQuery(Request):
+    limit: int = Field(50, ge=1, le=200)
+    cursor: Optional[Annotated[str, Field(max_length=1024)]] = None
+
+
+# -- timer --------------------------------------------------------------------
+class TimerStart(Request):
+    subject_id: Id
+    note: Note = ""
+
+
+class TimerStop(Request):
+    ended_at: Optional[Instant] = None
+    note: Optional[Note] = None
+
+
+class Timer(Response):
+    subject_id: str
+    started_at: Instant
+    note: str = ""
+
+
+# -- shared -------------------------------------------------------------------
+class Page(Response, Generic[T]):
+    items: list[T]
+    next_cursor: Optional[str] = None
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[ErrorDetail] = []
+
+
+class Error(BaseModel):
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class StudyDate(BaseModel):
+    """A local calendar date query parameter (YYYY-MM-DD)."""
+    value: date

@@ -1,0 +1,118 @@
+"""Subjects: what a learner studies. Names are unique per user (case-insensitive); DELETE archives."""
+from __future__ import annotations
+
+from . import keys, pagination
+from .errors import BadRequest, Conflict, NotFound
+from .ids import new_id
+from .instants import format_instant, now
+from .models import Page, Subject, SubjectCreate, SubjectPatch
+from .store import ConditionFailed, Store, TransactionCanceled
+
+_NOT_FOUND = "No subject with this id. List yours with GET /v1/subjects."
+
+
+def _duplicate(name: str) -> Conflict:
+    return Conflict(f"You already have a subject named {name!r} (names are case-insensitive): "
+                    "pick another name or use the existing subject.",
+                    [{"field": "name", "problem": "already used by another subject"}])
+
+
+def _name_guard(user: str, name: str, subject_id: str) -> dict:
+    return {**keys.key(user, keys.subject_name_sk(name)), "type": "subject_name", "subject_id": subject_id}
+
+
+def create(store: Store, user: str, body: SubjectCreate) -> Subject:
+    subject_id = new_id()
+    item = {**keys.key(user, keys.subject_sk(subject_id)), "type": "subject", "id": subject_id,
+            **body.model_dump(), "archived": False, "version": 1, "created_at": format_instant(now())}
+    try:
+        store.transact([
+            store.put_op(item, "attribute_not_exists(PK)"),
+            store.put_op(_name_guard(user, body.name, subject_id), "attribute_not_exists(PK)"),
+        ])
+    except TransactionCanceled as canceled:
+        if canceled.reasons[1:2] == ["ConditionalCheckFailed"]:
+            raise _duplicate(body.name) from None
+        raise Conflict("Another change to your subjects happened at the same moment: try again.") from None
+    return Subject.model_validate(item)
+
+
+def find(store: Store, user: str, subject_id: str) -> dict | None:
+    return store.get(keys.key(user, keys.subject_sk(subject_id)))
+
+
+def get(store: Store, user: str, subject_id: str) -> Subject:
+    item = find(store, user, subject_id)
+    if item is None:
+        raise NotFound(_NOT_FOUND)
+    return Subject.model_validate(item)
+
+
+def require(store: Store, user: str, subject_id: str, field: str = "subject_id") -> dict:
+    """The caller's subject referenced from a request body: unknown and foreign ids are the same 400."""
+    item = find(store, user, subject_id)
+    if item is None:
+        raise BadRequest.field(field, "no subject with this id: create it first with POST /v1/subjects")
+    return item
+
+
+def list_page(store: Store, user: str, limit: int, cursor: str | None) -> Page[Subject]:
+    pk = keys.user_pk(user)
+    start = pagination.decode(cursor, pk, keys.SUBJECT_PREFIX)
+    items, last = store.query_page(pk, prefix=keys.SUBJECT_PREFIX, limit=limit, start_key=start)
+    return Page[Subject](items=[Subject.model_validate(i) for i in items], next_cursor=pagination.encode(last))
+
+
+def list_all(store: Store, user: str) -> list[Subject]:
+    pk = keys.user_pk(user)
+    return [Subject.model_validate(i) for i in store.query_all(pk, prefix=keys.SUBJECT_PREFIX)]
+
+
+def _check_version(item: dict, expected: int | None) -> None:
+    if expected is not None and item["version"] != expected:
+        raise Conflict(f"This subject changed since version {expected} (now {item['version']}): "
+                       "reload it and apply your change again.")
+
+
+def update(store: Store, user: str, subject_id: str, patch: SubjectPatch, expected: int | None) -> Subject:
+    current = find(store, user, subject_id)
+    if current is None:
+        raise NotFound(_NOT_FOUND)
+    _check_version(current, expected)
+    changes = patch.model_dump(exclude_unset=True)
+    for name in ("name", "color", "archived"):
+        if name in changes and changes[name] is None:
+            raise BadRequest.field(name, "must not be null")
+    updated = {**current, **changes, "version": current["version"] + 1}
+    if updated.get("weekly_goal_minutes") is None:
+        updated.pop("weekly_goal_minutes", None)
+    operations = [store.put_op(updated, "#v = :v", {"#v": "version"}, {":v": current["version"]})]
+    renamed = keys.subject_name_sk(updated["name"]) != keys.subject_name_sk(current["name"])
+    if renamed:
+        operations.append(store.delete_op(keys.key(user, keys.subject_name_sk(current["name"]))))
+        operations.append(store.put_op(_name_guard(user, updated["name"], subject_id), "attribute_not_exists(PK)"))
+    try:
+        store.transact(operations)
+    except TransactionCanceled as canceled:
+        if renamed and canceled.reasons[2:3] == ["ConditionalCheckFailed"]:
+            raise _duplicate(updated["name"]) from None
+        raise Conflict("This subject changed while you were editing it: reload it and try again.") from None
+    return Subject.model_validate(updated)
+
+
+def archive(store: Store, user: str, subject_id: str, expected: int | None) -> Subject:
+    """DELETE keeps the subject and its sessions; it only hides the subject from new work."""
+    names, values = {"#v": "version", "#a": "archived"}, {":one": 1, ":true": True}
+    condition = "attribute_exists(PK)"
+    if expected is not None:
+        condition += " AND #v = :expected"
+        values[":expected"] = expected
+    try:
+        item = store.update(keys.key(user, keys.subject_sk(subject_id)),
+                            "SET #a = :true, #v = #v + :one", names, values, condition)
+    except ConditionFailed as failure:
+        if failure.item is None:
+            raise NotFound(_NOT_FOUND) from None
+        _check_version(failure.item, expected)
+        raise
+    return Subject.model_validate(item)

@@ -1,0 +1,109 @@
+"""Shared fixtures: ONE DynamoDB Local (in memory, free port) per run; a fresh table per test.
+
+The local stage's environment is set here, before `app` is imported, because the app
+reads its stream ARN at import time (field-notes.md).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from studytracker import ddblocal, localenv
+
+_DATA = Path(tempfile.mkdtemp(prefix="studytracker-test-"))
+_PORT = localenv.free_port()
+localenv.apply(localenv.app_env(_PORT, table="unset", data_dir=_DATA))
+_tables = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def dynamodb():
+    """DynamoDB Local for the whole run: returns a boto3 client bound to it."""
+    process = ddblocal.start(_PORT, None, _DATA / "dynamodb.log")
+    try:
+        ddblocal.wait_ready(_PORT, process)
+        yield ddblocal.client(_PORT)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def table(dynamodb):
+    """A clean table for one test; the app's store points at it."""
+    from chalicelib import runtime
+
+    name = f"t{next(_tables)}_{os.getpid()}"
+    ddblocal.ensure_table(dynamodb, name)
+    os.environ["STUDYTRACKER_TABLE"] = name
+    runtime.reset()
+    yield name
+    runtime.reset()
+    dynamodb.delete_table(TableName=name)
+
+
+@pytest.fixture
+def store(table):
+    from chalicelib.runtime import store
+
+    return store()
+
+
+@pytest.fixture
+def client(table):
+    from chalice.test import Client
+
+    import app
+
+    with Client(app.app, stage_name="local", project_dir=str(localenv.ROOT)) as test_client:
+        yield test_client
+
+
+class Api:
+    """Calls the app as a user: ``api.post('/v1/subjects', {...})`` returns (status, json)."""
+
+    def __init__(self, client, user: str):
+        from chalicelib import auth
+
+        self.client = client
+        self.user = user
+        self.user_id = auth.local_user_id(user)
+        self.token = auth.issue_local_token(user)
+
+    def call(self, method: str, path: str, body=None, headers: dict | None = None, raw: bytes | str | None = None):
+        sent = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json", **(headers or {})}
+        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        response = getattr(self.client.http, method)(path, headers=sent, body=payload)
+        text = response.body.decode() if isinstance(response.body, bytes) else response.body
+        try:
+            data = json.loads(text) if text else None
+        except ValueError:
+            data = text
+        return response.status_code, data
+
+    def get(self, path, **kw):
+        return self.call("get", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.call("post", path, body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.call("patch", path, body, **kw)
+
+    def delete(self, path, **kw):
+        return self.call("delete", path, **kw)
+
+
+@pytest.fixture
+def api(client):
+    return Api(client, "alice")
+
+
+@pytest.fixture
+def other(client):
+    return Api(client, "bob")

@@ -145,6 +145,15 @@ def discard_timer():
     return http.no_content()
 
 
+# -- statistics ----------------------------------------------------------------------------------
+
+
+# -- identity: sign-in, API tokens, OpenAPI ------------------------------------------------------
+
+
+# -- export and imports --------------------------------------------------------------------------
+
+
 # -- background ----------------------------------------------------------------------------------
 @app.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")
 def on_table_change(event):

@@ -1,40 +1,24 @@
-"""`python -m studytracker COMMAND`: the operator's tools (local stack, tokens, ...)."""
+"""`python -m studytracker COMMAND`: the operator's tools. Each command lives in its own module
+of this package, which exposes ``register(commands)`` adding its subparser (with ``run=``)."""
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import sys
 
-from . import localenv
-
-
-def _dev(args) -> int:
-    from . import dev
-
-    return dev.run(args.host, args.port, args.ddb_port, args.in_memory)
-
-
-def _token(args) -> int:
-    from . import tokens
-
-    return tokens.print_local_token(args.user, args.days, args.ddb_port)
+import studytracker
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m studytracker", description=__doc__)
-    commands = root.add_subparsers(dest="command", required=True)
-
-    dev = commands.add_parser("dev", help="run the local stack: DynamoDB Local, chalice local, stream pump")
-    dev.add_argument("--host", default="127.0.0.1")
-    dev.add_argument("--port", type=int, default=localenv.APP_PORT)
-    dev.add_argument("--ddb-port", type=int, default=localenv.DDB_PORT)
-    dev.add_argument("--in-memory", action="store_true", help="keep no data (for tests)")
-    dev.set_defaults(run=_dev)
-
-    token = commands.add_parser("token", help="print a bearer token for a local user (local stage only)")
-    token.add_argument("--user", required=True, help="local user name (created when new)")
-    token.add_argument("--days", type=int, default=30, help="validity in days (default 30)")
-    token.add_argument("--ddb-port", type=int, default=localenv.DDB_PORT)
-    token.set_defaults(run=_token)
+    root = argparse.ArgumentParser(prog="python -m studytracker", description="StudyTracker operator tools.")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in sorted(m.name for m in pkgutil.iter_modules(studytracker.__path__)):
+        if module.startswith("_"):
+            continue
+        register = getattr(importlib.import_module(f"studytracker.{module}"), "register", None)
+        if register is not None:
+            register(commands)
     return root
 
 

@@ -76,7 +76,7 @@ def run(host: str, port: int, ddb_port: int, in_memory: bool, data_dir: Path = l
 
         app_log = data_dir / "chalice-local.log"
         app_process = subprocess.Popen(
-            [sys.executable, "-m", "chalice", "local", "--stage", "local", "--host", host, "--port", str(port)],
+            [str(Path(sys.executable).parent / "chalice"), "local", "--stage", "local", "--host", host, "--port", str(port)],
             cwd=localenv.ROOT, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
             stdout=open(app_log, "ab"), stderr=subprocess.STDOUT)
         _wait_for_app(port, app_process, app_log)
@@ -98,6 +98,7 @@ def run(host: str, port: int, ddb_port: int, in_memory: bool, data_dir: Path = l
     finally:
         if pump is not None:
             pump.stopping.set()
+            pump.join(timeout=5)
         _stop(app_process)
         _stop(dynamodb)
 
@@ -115,3 +116,14 @@ def _start_pump(ddb_port: int, table: str, data_dir: Path):
     pump = Pump(reader, client)
     pump.start()
     return pump
+
+
+def register(commands) -> None:
+    from . import localenv
+
+    command = commands.add_parser("dev", help="run the local stack: DynamoDB Local, chalice local, stream pump")
+    command.add_argument("--host", default="127.0.0.1")
+    command.add_argument("--port", type=int, default=localenv.APP_PORT)
+    command.add_argument("--ddb-port", type=int, default=localenv.DDB_PORT)
+    command.add_argument("--in-memory", action="store_true", help="keep no data (for tests)")
+    command.set_defaults(run=lambda args: run(args.host, args.port, args.ddb_port, args.in_memory))

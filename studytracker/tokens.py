@@ -26,3 +26,11 @@ def print_local_token(name: str, days: int, ddb_port: int) -> int:
                   "they are created with defaults on first use", file=sys.stderr)
     print(token)
     return 0
+
+
+def register(commands) -> None:
+    command = commands.add_parser("token", help="print a bearer token for a local user (local stage only)")
+    command.add_argument("--user", required=True, help="local user name (created when new)")
+    command.add_argument("--days", type=int, default=30, help="validity in days (default 30)")
+    command.add_argument("--ddb-port", type=int, default=localenv.DDB_PORT)
+    command.set_defaults(run=lambda args: print_local_token(args.user, args.days, args.ddb_port))

@@ -1,0 +1,69 @@
+// The HTTP client: relative URLs (deployed stages serve under /api), the bearer
+// token on every call, and a 401 that sends the learner back to sign-in.
+
+import { forget, token } from './auth.js'
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `HTTP ${status}`)
+    this.status = status
+    this.code = body?.error?.code
+    this.details = body?.error?.details ?? []
+  }
+}
+
+function url(path, query) {
+  const defined = Object.entries(query ?? {}).filter(([, value]) => value !== undefined && value !== null && value !== '')
+  return defined.length ? `${path}?${new URLSearchParams(defined)}` : path
+}
+
+async function request(path, { method = 'GET', body, query, version } = {}) {
+  const headers = { Authorization: `Bearer ${token.value}` }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (version !== undefined) headers['If-Match'] = String(version)
+  const response = await fetch(url(path, query), {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  if (response.status === 401) forget()
+  return response
+}
+
+export async function api(path, options) {
+  const response = await request(path, options)
+  const body = response.status === 204 ? null : await response.json().catch(() => null)
+  if (!response.ok) throw new ApiError(response.status, body)
+  return body
+}
+
+/** Like api(), but a 404 answers null: "no timer running" is not an error. */
+export async function apiOrNull(path, options) {
+  try {
+    return await api(path, options)
+  } catch (error) {
+    if (error.status === 404) return null
+    throw error
+  }
+}
+
+/** Every page of a paginated list. */
+export async function listAll(path, query = {}) {
+  const items = []
+  let cursor
+  do {
+    const page = await api(path, { query: { ...query, limit: 200, cursor } })
+    items.push(...page.items)
+    cursor = page.next_cursor
+  } while (cursor)
+  return items
+}
+
+/** Save a server response as a file: export needs the bearer token, so a plain link won't do. */
+export async function download(path, query, filename) {
+  const response = await request(path, { query })
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null))
+  const link = document.createElement('a')
+  link.href = URL.createObjectURL(await response.blob())
+  link.download = filename
+  link.click()
+  URL.revokeObjectURL(link.href)
+}

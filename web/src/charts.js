@@ -1,0 +1,16 @@
+// Chart.js with only the pieces the Stats screen draws (tree-shaken).
+
+import {
+  ArcElement, BarController, BarElement, CategoryScale, Chart, DoughnutController,
+  LinearScale, LineController, PointElement, Tooltip,
+} from 'chart.js'
+import { MatrixController, MatrixElement } from 'chartjs-chart-matrix'
+
+Chart.register(
+  ArcElement, BarController, BarElement, CategoryScale, DoughnutController,
+  LinearScale, LineController, PointElement, Tooltip, MatrixController, MatrixElement,
+)
+Chart.defaults.font.family = 'system-ui, sans-serif'
+Chart.defaults.color = '#334155'
+
+export { Chart }

@@ -1,0 +1,7 @@
+import { createApp } from 'vue'
+import App from './App.vue'
+import { chooseLocale, setLocale } from './i18n.js'
+import './style.css'
+
+setLocale(chooseLocale(navigator.languages))
+createApp(App).mount('#app')

@@ -1,0 +1,37 @@
+// What every screen shares: the learner's settings (`me`), their subjects, and
+// the current study day derived from both.
+
+import { computed, ref } from 'vue'
+import { api, listAll } from './api.js'
+import { studyDay } from './dates.js'
+import { setLocale } from './i18n.js'
+
+export const me = ref(null)
+export const subjects = ref([])
+
+export const timezone = computed(() => me.value?.timezone ?? 'UTC')
+export const dayStartHour = computed(() => me.value?.day_start_hour ?? 0)
+export const weekStart = computed(() => me.value?.week_start ?? 'monday')
+
+export function today() {
+  return studyDay(Date.now(), timezone.value, dayStartHour.value)
+}
+
+export function subjectById(id) {
+  return subjects.value.find((subject) => subject.id === id)
+}
+
+export const activeSubjects = computed(() => subjects.value.filter((subject) => !subject.archived))
+
+export async function loadMe() {
+  me.value = await api('v1/me')
+  if (me.value.locale) setLocale(me.value.locale)
+}
+
+export async function saveMe(changes) {
+  me.value = await api('v1/me', { method: 'PATCH', body: changes })
+}
+
+export async function loadSubjects() {
+  subjects.value = await listAll('v1/subjects')
+}

@@ -35,8 +35,13 @@ SubjectName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator
 
 
 class Request(BaseModel):
-    """Request bodies: unknown fields are rejected, not ignored."""
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    """Request bodies: unknown fields are rejected, not ignored; JSON types are not coerced ("4" is not 4)."""
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """Query strings: every value arrives as text, so numbers are parsed; unknown parameters are rejected."""
+    model_config = ConfigDict(extra="forbid")
 
 
 class Response(BaseModel):
@@ -119,7 +124,7 @@ class Session(Response):
     updated_at: Instant
 
 
-class SessionFilter(Request):
+class SessionFilter(Query):
     from_: Optional[Instant] = Field(None, alias="from")
     to: Optional[Instant] = None
     subject_id: Optional[Id] = None
@@ -127,7 +132,7 @@ class SessionFilter(Request):
     cursor: Optional[Annotated[str, Field(max_length=1024)]] = None
 
 
-class PageQuery(Request):
+class PageQuery(Query):
     limit: int = Field(50, ge=1, le=200)
     cursor: Optional[Annotated[str, Field(max_length=1024)]] = None
 

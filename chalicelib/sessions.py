@@ -71,7 +71,7 @@ def update(store: Store, user: str, session_id: str, patch: SessionPatch, expect
     current = _find(store, user, session_id)
     if expected is not None and current["version"] != expected:
         raise _stale(expected, current["version"])
-    changes = patch.model_dump(exclude_unset=True)
+    changes = {name: getattr(patch, name) for name in patch.model_fields_set}  # datetimes stay datetimes
     for name, value in changes.items():
         if value is None:
             raise BadRequest.field(name, "must not be null")

@@ -2,13 +2,13 @@
 
 import {
   ArcElement, BarController, BarElement, CategoryScale, Chart, DoughnutController,
-  LinearScale, LineController, PointElement, Tooltip,
+  LinearScale, LineController, LineElement, PointElement, Tooltip,
 } from 'chart.js'
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix'
 
 Chart.register(
   ArcElement, BarController, BarElement, CategoryScale, DoughnutController,
-  LinearScale, LineController, PointElement, Tooltip, MatrixController, MatrixElement,
+  LinearScale, LineController, LineElement, PointElement, Tooltip, MatrixController, MatrixElement,
 )
 Chart.defaults.font.family = 'system-ui, sans-serif'
 Chart.defaults.color = '#334155'

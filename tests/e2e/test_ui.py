@@ -1,0 +1,244 @@
+"""The web UI in a real browser: Debian's Chromium, driven by Playwright, against the local stack.
+
+The stack is the dev runner (`python -m studytracker dev --in-memory`) on free ports, or an
+already running one named by STUDYTRACKER_E2E_URL. Screenshots of every screen, desktop and
+375 px wide, English and Japanese, land in artifacts/screenshots/ on every run.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+# Without the background-networking flags Chromium keeps dialling Google, which this network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+SCREENS = ["today", "log", "subjects", "stats", "settings"]
+SERVER_DEADLINE = 120
+STATS_DEADLINE = 15
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:
+    sync_playwright = None
+
+
+def unavailable(reason: str) -> None:
+    """CI must run the browser tests; a developer without Chromium is told why they were skipped."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_ready(process: subprocess.Popen) -> list[str]:
+    """Lines the dev runner printed up to `ready`; fails with them if it exits or takes too long."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.put(line.rstrip())
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + SERVER_DEADLINE
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            continue
+        if line is None:
+            pytest.fail("the dev runner exited before `ready`:\n" + "\n".join(seen), pytrace=False)
+        seen.append(line)
+        if line == "ready":
+            return seen
+    pytest.fail(f"the dev runner printed no `ready` within {SERVER_DEADLINE} s:\n" + "\n".join(seen), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    if os.environ.get("STUDYTRACKER_E2E_URL"):
+        yield os.environ["STUDYTRACKER_E2E_URL"].rstrip("/") + "/"
+        return
+    if not (ROOT / "chalicelib" / "web" / "index.html").is_file():
+        unavailable("the web UI is not built: run `make web` first")
+    port, ddb_port = free_port(), free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studytracker", "dev", "--port", str(port), "--ddb-port", str(ddb_port), "--in-memory"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_ready(process)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if sync_playwright is None:
+        unavailable("the playwright package is missing: pip install -r requirements-dev.txt")
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(viewport=DESKTOP, locale="en-US", base_url=base_url)
+    opened = context.new_page()
+    opened.problems = []
+    opened.on("pageerror", lambda error: opened.problems.append(f"page error: {error}"))
+    opened.on("console", lambda message: opened.problems.append(f"console: {message.text}")
+              if "Content Security Policy" in message.text else None)
+    opened.on("dialog", lambda dialog: dialog.accept())
+    yield opened
+    context.close()
+
+
+def shoot(page, name: str) -> None:
+    """Screenshots at desktop and phone width; at 375 px nothing may scroll sideways."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(300)  # charts redraw on resize
+        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+        if label == "phone":
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{name} is {width} px wide on a 375 px phone"
+    page.set_viewport_size(DESKTOP)
+
+
+def open_screen(page, link: str, heading: str) -> None:
+    page.get_by_role("navigation").get_by_role("link", name=link, exact=True).click()
+    expect(page.get_by_role("heading", level=1, name=re.compile(f"^{heading}"))).to_be_visible()
+
+
+def sign_in(page, user: str) -> None:
+    page.goto("./")
+    page.get_by_label("User name").fill(user)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1, name=re.compile("^Today"))).to_be_visible()
+
+
+def stats_today_total(page, expected: str) -> None:
+    """Stats catch up with writes within seconds: reopen the screen until the total shows."""
+    deadline = time.monotonic() + STATS_DEADLINE
+    total = page.get_by_test_id("today-total")
+    while True:
+        open_screen(page, "Log", "Log")
+        open_screen(page, "Stats", "Stats")
+        expect(total).to_be_visible()
+        if total.inner_text() == expected or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(500)
+    expect(total).to_have_text(expected)
+
+
+def test_a_learner_times_logs_and_reviews_a_day_in_english_and_japanese(page):
+    page.goto("./")
+    expect(page.get_by_label("User name")).to_be_visible()
+    shoot(page, "sign-in")
+    sign_in(page, f"e2e-{uuid.uuid4().hex[:8]}")
+
+    # A day that started 12 hours ago keeps every session of this test inside today.
+    now = datetime.now(timezone.utc)
+    open_screen(page, "Settings", "Settings")
+    page.get_by_label("Day starts at").select_option(str((now.hour + 12) % 24))
+    page.get_by_label("Daily goal (minutes)").fill("60")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+
+    open_screen(page, "Subjects", "Subjects")
+    page.get_by_label("Name").fill("Mathematics")
+    page.get_by_label("Weekly goal (minutes)").fill("120")
+    page.get_by_role("button", name="Add subject").click()
+    expect(page.get_by_role("button", name="Edit Mathematics")).to_be_visible()
+
+    open_screen(page, "Today", "Today")
+    start = page.get_by_role("button", name="Start")
+    start.focus()
+    page.keyboard.press("Enter")
+    clock = page.get_by_role("timer")
+    expect(clock).to_have_text(re.compile(r"^0:00:0[2-9]$"), timeout=10_000)
+    page.reload()
+    expect(page.get_by_text("Studying Mathematics")).to_be_visible()
+    expect(clock).to_have_text(re.compile(r"^0:00:\d\d$"))
+    page.get_by_role("button", name="Stop").click()
+    expect(page.get_by_role("button", name="Start")).to_be_visible()
+    expect(page.locator("main li").filter(has_text="Mathematics")).to_have_count(1)
+
+    open_screen(page, "Log", "Log")
+    page.get_by_role("button", name="Add session").click()
+    form = page.get_by_role("form", name="Add session")
+    ended = (now - timedelta(minutes=2)).replace(second=0, microsecond=0)
+    form.get_by_label("Start").fill((ended - timedelta(minutes=45)).strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_label("End").fill(ended.strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_label("Note").fill("chapter 1")
+    form.get_by_label("Tags").fill("algebra, exam")
+    form.get_by_role("button", name="Save").click()
+    rows = page.get_by_role("list", name="Sessions").get_by_role("listitem")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="chapter 1")).to_contain_text("45m")
+    expect(rows.filter(has_text="chapter 1")).to_contain_text("#algebra")
+
+    stats_today_total(page, "45m")
+    expect(page.get_by_role("progressbar", name="Daily goal")).to_have_attribute("aria-valuenow", "75")
+    expect(page.get_by_role("progressbar", name="Mathematics (weekly)")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("^Heatmap"))).to_be_visible()
+
+    for screen, heading in zip(SCREENS, ["Today", "Log", "Subjects", "Stats", "Settings"]):
+        open_screen(page, heading, heading)
+        shoot(page, f"{screen}-en")
+
+    page.get_by_label("Language").select_option("ja")
+    expect(page.get_by_role("heading", level=1, name="設定")).to_be_visible()
+    expect(page.get_by_role("navigation").get_by_role("link", name="今日")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+
+    page.reload()
+    expect(page.get_by_role("heading", level=1, name="設定")).to_be_visible()
+    open_screen(page, "記録", "記録")
+    expect(page.get_by_role("list", name="セッション").get_by_role("listitem")).to_have_count(2)
+    expect(page.get_by_text("45 分")).to_be_visible()
+    for screen, heading in zip(SCREENS, ["今日", "記録", "科目", "統計", "設定"]):
+        open_screen(page, heading, heading)
+        shoot(page, f"{screen}-ja")
+
+    assert page.problems == []
+
+
+def test_a_rejected_token_sends_the_learner_back_to_sign_in(page):
+    page.goto("./")
+    page.evaluate("localStorage.setItem('studytracker.token', 'not-a-token')")
+    page.reload()
+    expect(page.get_by_label("User name")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('studytracker.token')") is None
+    assert page.problems == []

@@ -7,6 +7,7 @@ from chalicelib import auth, http, projection, sessions, settings, subjects, tim
 from chalicelib.errors import AppError, Unauthorized
 from chalicelib.models import (PageQuery, SessionCreate, SessionFilter, SessionPatch, SettingsPatch,
                                SubjectCreate, SubjectPatch, TimerStart, TimerStop)
+from chalicelib.observability import http_middleware as observe_request
 from chalicelib.runtime import store
 
 app = Chalice(app_name="studytracker")
@@ -15,6 +16,10 @@ STREAM_ARN = os.environ.get("STUDYTRACKER_STREAM_ARN",
 
 
 # -- cross-cutting -------------------------------------------------------------------------------
+# Outermost: one log line + metrics per request, with the status after error mapping.
+app.register_middleware(observe_request, "http")
+
+
 @app.middleware("http")
 def map_errors(event, get_response):
     try:

@@ -3,7 +3,7 @@ import os
 
 from chalice import AuthResponse, Chalice
 
-from chalicelib import auth, http, projection, sessions, settings, subjects, timer
+from chalicelib import auth, http, openapi, projection, sessions, settings, subjects, timer, tokens
 from chalicelib.errors import AppError, Unauthorized
 from chalicelib.models import (PageQuery, SessionCreate, SessionFilter, SessionPatch, SettingsPatch,
                                SubjectCreate, SubjectPatch, TimerStart, TimerStop)
@@ -11,6 +11,8 @@ from chalicelib.observability import http_middleware as observe_request
 from chalicelib.runtime import store
 
 app = Chalice(app_name="studytracker")
+# CORS is closed (no headers, no preflight) unless STUDYTRACKER_CORS_ORIGIN names the one web origin.
+app.api.cors = auth.cors_config()
 STREAM_ARN = os.environ.get("STUDYTRACKER_STREAM_ARN",
                             "arn:aws:dynamodb:ddblocal:000000000000:table/studytracker/stream/local")
 
@@ -26,7 +28,7 @@ def map_errors(event, get_response):
         http.raw_body(event)
         return get_response(event)
     except AppError as error:
-        return http.error_response(error)
+        return auth.with_cors(http.error_response(error), app.api.cors)
 
 
 @app.authorizer(ttl_seconds=60)
@@ -154,6 +156,40 @@ def discard_timer():
 
 
 # -- identity: sign-in, API tokens, OpenAPI ------------------------------------------------------
+@app.route("/openapi.json")
+def openapi_document():
+    return http.ok(openapi.document())
+
+
+@app.route("/v1/auth/config")
+def auth_config():
+    return http.ok(auth.sign_in_config())
+
+
+@app.route("/v1/auth/local", methods=["POST"])
+def sign_in_local():
+    body = http.parse_body(request(), auth.LocalSignIn)
+    return http.created(auth.sign_in_local(store(), body))
+
+
+@app.route("/v1/tokens", authorizer=authorizer)
+def list_tokens():
+    query = http.parse_query(request(), PageQuery)
+    return http.ok(tokens.list_page(store(), caller(), query.limit, query.cursor))
+
+
+@app.route("/v1/tokens", methods=["POST"], authorizer=authorizer)
+def create_token():
+    user = caller()
+    auth.refuse_api_token(request().headers.get("authorization"))
+    body = http.parse_body(request(), tokens.TokenCreate)
+    return http.created(tokens.create(store(), user, body))
+
+
+@app.route("/v1/tokens/{token_id}", methods=["DELETE"], authorizer=authorizer)
+def revoke_token(token_id):
+    tokens.revoke(store(), caller(), token_id)
+    return http.no_content()
 
 
 # -- export and imports --------------------------------------------------------------------------

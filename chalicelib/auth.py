@@ -1,28 +1,45 @@
-"""Bearer-token verification for every stage: one entry point, one verifier per token kind.
+"""Who is calling: bearer-token verification for every stage, sign-in for the web UI, browser access (CORS).
 
-- local stage: tokens signed with the local signing key (``python -m studytracker token``);
-- deployed stages: Cognito JWTs and personal API tokens (added by the security work).
+One entry point, ``authenticate(header) -> user_id``, one verifier per token kind:
+- ``stl1.``  local tokens signed with the local signing key: the local stage only;
+- ``stk_``   personal API tokens (``tokens``): every stage;
+- anything else is a Cognito JWT, verified by ``cognito.CognitoVerifier`` in deployed stages only.
 
 The user id comes from a verified token only. The same code runs in API Gateway's
-authorizer, in ``chalice local`` and in the test client.
+authorizer, in ``chalice local`` and in the test client: neither API Gateway nor
+``chalice local`` is trusted to have checked anything.
 """
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import time
 from pathlib import Path
+from typing import Annotated, Literal, Optional, Union
 
-from .errors import Unauthorized
+from pydantic import Field
+
+from . import runtime, settings, tokens
+from .errors import AppError, NotFound, Unauthorized
+from .models import Request, Response
 
 LOCAL_PREFIX = "stl1."
 LOCAL_TOKEN_DAYS = 30
 USER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 ANONYMOUS = "anonymous"
+MAX_TOKEN_LENGTH = 8192
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+log = logging.getLogger("studytracker")
+
+
+class Forbidden(AppError):
+    status, code = 403, "forbidden"
 
 
 def _b64(data: bytes) -> str:
@@ -63,9 +80,14 @@ def issue_local_token(name: str, days: int = LOCAL_TOKEN_DAYS, now: float | None
     return f"{LOCAL_PREFIX}{body}.{_b64(signature)}"
 
 
+def is_local_stage() -> bool:
+    """The local stage, and never inside a Lambda whatever its environment says."""
+    return runtime.stage() == "local" and "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
+
+
 def verify_local(token: str, now: float | None = None) -> str:
     key = local_key()
-    if key is None or os.environ.get("STUDYTRACKER_STAGE", "local") != "local":
+    if key is None or not is_local_stage():
         raise Unauthorized("Local tokens are accepted only by the local stage.")
     try:
         body, signature = token[len(LOCAL_PREFIX):].split(".")
@@ -83,13 +105,135 @@ def verify_local(token: str, now: float | None = None) -> str:
     return claims["sub"]
 
 
-def authenticate(header: str | None) -> str:
-    """The user id behind an ``Authorization: Bearer ...`` header, or ``Unauthorized`` with the reason."""
+@functools.cache
+def cognito_verifier():
+    """The user pool's ``CognitoVerifier``, built once per container from the stage's environment."""
+    from . import cognito  # only deployed stages verify JWTs
+
+    pool = os.environ.get("COGNITO_USER_POOL_ID", "")
+    clients = [c.strip() for c in os.environ.get("COGNITO_CLIENT_IDS", "").split(",") if c.strip()]
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
+    return cognito.CognitoVerifier(region, pool, clients)  # ValueError when the stage is misconfigured
+
+
+def verify_cognito(token: str) -> str:
+    if is_local_stage():
+        raise Unauthorized("Cognito tokens are not accepted by the local stage: sign in locally.")
+    from . import cognito
+
+    try:
+        verifier = cognito_verifier()
+    except ValueError as error:
+        log.error("Cognito sign-in is misconfigured (COGNITO_USER_POOL_ID, COGNITO_CLIENT_IDS, AWS_REGION): %s", error)
+        raise Unauthorized("Sign-in is not configured on this server: tell its operator.") from None
+    try:
+        return verifier.verify(token)["sub"]
+    except cognito.JwksUnavailable as error:
+        log.error("Cannot check Cognito tokens: %s", error.reason)
+        raise Unauthorized("Sign-in cannot be checked right now: try again in a minute.") from None
+    except cognito.InvalidToken as error:
+        log.info("Cognito token refused: %s", error.reason)
+        raise Unauthorized("The token is not valid or has expired: sign in again.") from None
+
+
+def bearer_token(header: str | None) -> str:
     if not header or not header.startswith("Bearer "):
         raise Unauthorized("Send Authorization: Bearer <token>. Get a token by signing in.")
     token = header[len("Bearer "):].strip()
-    if len(token) > 8192:
+    if not token:
+        raise Unauthorized("Send Authorization: Bearer <token>. Get a token by signing in.")
+    if len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized("The token is too long to be valid.")
+    return token
+
+
+def authenticate(header: str | None) -> str:
+    """The user id behind an ``Authorization: Bearer ...`` header, or ``Unauthorized`` with the reason."""
+    token = bearer_token(header)
     if token.startswith(LOCAL_PREFIX):
         return verify_local(token)
-    raise Unauthorized("The token is not valid: sign in again.")
+    if token.startswith(tokens.PREFIX):
+        return tokens.verify(runtime.store(), token)
+    return verify_cognito(token)
+
+
+def refuse_api_token(header: str | None) -> None:
+    """Only a signed-in user may create API tokens: a leaked token must not be able to mint its successors."""
+    if (header or "").removeprefix("Bearer ").strip().startswith(tokens.PREFIX):
+        raise Forbidden("API tokens cannot create API tokens: sign in to create one.")
+
+
+def reset() -> None:
+    """Forget the cached verifier (tests switch stages and user pools)."""
+    cognito_verifier.cache_clear()
+
+
+# -- sign-in for the web UI ------------------------------------------------------------------------
+class LocalAuthConfig(Response):
+    mode: Literal["local"] = "local"
+
+
+class CognitoAuthConfig(Response):
+    mode: Literal["cognito"] = "cognito"
+    domain: str = Field(description="The Cognito hosted UI's domain.", examples=["studytracker.auth.eu-west-1.amazoncognito.com"])
+    client_id: str
+    redirect_path: str = Field("", description="Where the hosted UI sends the browser back, relative to the app.")
+
+
+AuthConfig = Annotated[Union[LocalAuthConfig, CognitoAuthConfig], Field(discriminator="mode")]
+
+
+class LocalSignIn(Request):
+    user: Annotated[str, Field(pattern=USER_NAME.pattern, examples=["alice"])]
+
+
+class LocalSession(Response):
+    token: str
+    user_id: str
+
+
+def sign_in_config() -> LocalAuthConfig | CognitoAuthConfig:
+    """How the web UI signs in on this stage (GET /v1/auth/config)."""
+    if is_local_stage():
+        return LocalAuthConfig()
+    domain = os.environ.get("COGNITO_DOMAIN", "")
+    clients = [c.strip() for c in os.environ.get("COGNITO_CLIENT_IDS", "").split(",") if c.strip()]
+    if not domain or not clients:
+        raise AppError("Sign-in is not configured on this server (COGNITO_DOMAIN, COGNITO_CLIENT_IDS): tell its operator.")
+    return CognitoAuthConfig(domain=domain, client_id=clients[0],
+                             redirect_path=os.environ.get("COGNITO_REDIRECT_PATH", ""))
+
+
+def sign_in_local(store, body: LocalSignIn) -> LocalSession:
+    """POST /v1/auth/local: a token for a local user, creating the user's settings when new."""
+    if not is_local_stage():
+        raise NotFound("Local sign-in exists only in the local stage.")
+    user_id = local_user_id(body.user)
+    settings.ensure(store, user_id)
+    return LocalSession(token=issue_local_token(body.user), user_id=user_id)
+
+
+# -- browser access ------------------------------------------------------------------------------
+def cors_origin() -> Optional[str]:
+    """The one web origin allowed to call the API from a browser, or None: closed unless configured."""
+    origin = os.environ.get("STUDYTRACKER_CORS_ORIGIN", "").strip()
+    if not origin:
+        return None
+    if not ORIGIN.fullmatch(origin):
+        raise ValueError(f"STUDYTRACKER_CORS_ORIGIN must be one origin like https://app.example.com, not {origin!r}")
+    return origin
+
+
+def cors_config():
+    """Chalice's CORS configuration from the stage's environment (read once, when routes are registered)."""
+    from chalice import CORSConfig
+
+    origin = cors_origin()
+    return None if origin is None else CORSConfig(allow_origin=origin, allow_headers=["If-Match"], max_age=600)
+
+
+def with_cors(response, config):
+    """Error responses skip Chalice's CORS step: add the same headers so the browser can read them."""
+    if config is not None:
+        response.headers.update(config.get_access_control_headers())
+    return response

@@ -1,0 +1,184 @@
+"""The OpenAPI 3.1 document (GET /openapi.json), generated from the pydantic models.
+
+``ROUTES`` describes every route of the app in one line or two: its request body, query
+and response models, status, and whether it is public. ``tests/test_openapi.py`` fails for a
+route of ``app.app.routes`` missing here, so a new route gets described when it is added.
+The document is built on first request and cached: pydantic's schema generation stays off
+every other route's path.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from . import auth, tokens
+from .models import (Error, Health, Page, PageQuery, Session, SessionCreate, SessionFilter, SessionPatch, Settings,
+                     SettingsPatch, Subject, SubjectCreate, SubjectPatch, Timer, TimerStart, TimerStop)
+
+TITLE = "StudyTracker API"
+VERSION = "1"
+ID_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
+ERRORS = {400: "Invalid request: `details` lists each field and its problem.",
+          401: "No valid bearer token: sign in again.",
+          403: "Not allowed with this kind of token.",
+          404: "No such resource for this user (another user's resource looks missing too).",
+          409: "Conflict: a stale If-Match version, a duplicate, or a state that forbids the change.",
+          413: "The request body is larger than 1 MB."}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route: what it takes and what it answers. Error statuses follow from the rest, plus ``errors``."""
+    summary: str
+    response: Any = None            # a model (or type) for the body of `status`; None: no body
+    status: int = 200
+    body: Any = None                # request body model
+    body_required: bool = True
+    query: Any = None               # a model whose fields are the query parameters
+    public: bool = False            # no Authorization needed
+    if_match: bool = False          # accepts If-Match: <version>
+    errors: tuple[int, ...] = ()    # statuses beyond 400/401/404/413 derived from the above
+    tag: str = "studytracker"
+
+
+ROUTES: dict[tuple[str, str], Operation] = {
+    ("GET", "/health"): Operation("Liveness check", Health, public=True, tag="public"),
+    ("GET", "/openapi.json"): Operation("This document", dict, public=True, tag="public"),
+    # settings
+    ("GET", "/v1/me"): Operation("Your settings", Settings, tag="settings"),
+    ("PATCH", "/v1/me"): Operation("Change your settings", Settings, body=SettingsPatch, if_match=True,
+                                   errors=(409,), tag="settings"),
+    # subjects
+    ("GET", "/v1/subjects"): Operation("List your subjects", Page[Subject], query=PageQuery, tag="subjects"),
+    ("POST", "/v1/subjects"): Operation("Create a subject", Subject, 201, body=SubjectCreate, errors=(409,),
+                                        tag="subjects"),
+    ("GET", "/v1/subjects/{subject_id}"): Operation("One subject", Subject, tag="subjects"),
+    ("PATCH", "/v1/subjects/{subject_id}"): Operation("Change a subject", Subject, body=SubjectPatch, if_match=True,
+                                                      errors=(409,), tag="subjects"),
+    ("DELETE", "/v1/subjects/{subject_id}"): Operation("Archive a subject (its sessions are kept)", Subject,
+                                                       if_match=True, errors=(409,), tag="subjects"),
+    # sessions
+    ("GET", "/v1/sessions"): Operation("List your sessions, newest first", Page[Session], query=SessionFilter,
+                                       tag="sessions"),
+    ("POST", "/v1/sessions"): Operation("Record a session", Session, 201, body=SessionCreate, errors=(409,),
+                                        tag="sessions"),
+    ("GET", "/v1/sessions/{session_id}"): Operation("One session", Session, tag="sessions"),
+    ("PATCH", "/v1/sessions/{session_id}"): Operation("Change a session", Session, body=SessionPatch, if_match=True,
+                                                      errors=(409,), tag="sessions"),
+    ("DELETE", "/v1/sessions/{session_id}"): Operation("Delete a session", None, 204, if_match=True, errors=(409,),
+                                                       tag="sessions"),
+    # timer
+    ("GET", "/v1/timer"): Operation("The running timer", Timer, errors=(404,), tag="timer"),
+    ("POST", "/v1/timer/start"): Operation("Start the timer", Timer, 201, body=TimerStart, errors=(409,), tag="timer"),
+    ("POST", "/v1/timer/stop"): Operation("Stop the timer: records a session", Session, 201, body=TimerStop,
+                                          body_required=False, errors=(404,), tag="timer"),
+    ("DELETE", "/v1/timer"): Operation("Discard the running timer", None, 204, errors=(404,), tag="timer"),
+    # identity
+    ("GET", "/v1/auth/config"): Operation("How the web UI signs in on this stage", auth.AuthConfig, public=True,
+                                          tag="identity"),
+    ("POST", "/v1/auth/local"): Operation("Sign in as a local user (local stage only; 404 elsewhere)",
+                                          auth.LocalSession, 201, body=auth.LocalSignIn, public=True,
+                                          errors=(404,), tag="identity"),
+    ("GET", "/v1/tokens"): Operation("List your API tokens", Page[tokens.Token], query=PageQuery, tag="identity"),
+    ("POST", "/v1/tokens"): Operation("Create an API token: its secret is shown only now", tokens.TokenCreated,
+                                      201, body=tokens.TokenCreate, errors=(403, 409), tag="identity"),
+    ("DELETE", "/v1/tokens/{token_id}"): Operation("Revoke an API token", None, 204, tag="identity"),
+}
+
+
+def path_parameters(path: str) -> list[str]:
+    return re.findall(r"{([^}]+)}", path)
+
+
+def error_statuses(path: str, operation: Operation) -> list[int]:
+    statuses = set(operation.errors)
+    if not operation.public:
+        statuses.add(401)
+    if operation.body is not None:
+        statuses.update((400, 413))
+    if operation.query is not None or operation.if_match:
+        statuses.add(400)
+    if path_parameters(path):
+        statuses.add(404)
+    return sorted(statuses)
+
+
+def _without_null(schema: dict) -> dict:
+    """A query parameter is absent or a value; drop the ``null`` branch of an Optional."""
+    branches = [b for b in schema.get("anyOf", []) if b != {"type": "null"}]
+    if len(branches) == 1 and len(branches) != len(schema.get("anyOf", [])):
+        rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
+        return {**branches[0], **rest}
+    return schema
+
+
+def _query_parameters(model: Any) -> list[dict]:
+    schema = model.model_json_schema(by_alias=True, mode="validation", ref_template="#/components/schemas/{model}")
+    required = set(schema.get("required", []))
+    return [{"name": name, "in": "query", "required": name in required,
+             "schema": _without_null({k: v for k, v in prop.items() if k != "title"})}
+            for name, prop in schema.get("properties", {}).items()]
+
+
+def _operation(method: str, path: str, operation: Operation, schemas: dict) -> dict:
+    parameters = [{"name": name, "in": "path", "required": True, "schema": dict(ID_SCHEMA)}
+                  for name in path_parameters(path)]
+    if operation.query is not None:
+        parameters += _query_parameters(operation.query)
+    if operation.if_match:
+        parameters.append({"name": "If-Match", "in": "header", "required": False,
+                           "description": "The version you last read: a different stored version is a 409.",
+                           "schema": {"type": "string", "pattern": r'^(W/)?"?[0-9]{1,12}"?$'}})
+    success: dict = {"description": operation.summary}
+    if operation.response is not None:
+        success["content"] = {"application/json": {"schema": schemas[("response", method, path)]}}
+    responses = {str(operation.status): success}
+    for status in error_statuses(path, operation):
+        responses[str(status)] = {"description": ERRORS[status], "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    result: dict = {"summary": operation.summary, "operationId": f"{method.lower()}_{_slug(path)}",
+                    "tags": [operation.tag], "responses": responses,
+                    "security": [] if operation.public else [{"bearer": []}]}
+    if parameters:
+        result["parameters"] = parameters
+    if operation.body is not None:
+        result["requestBody"] = {"required": operation.body_required, "content": {
+            "application/json": {"schema": schemas[("body", method, path)]}}}
+    return result
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_") or "root"
+
+
+@functools.cache
+def document() -> dict:
+    """The whole OpenAPI document (built once per container, on first request)."""
+    from pydantic import TypeAdapter
+
+    inputs = [(("error", "", ""), "serialization", TypeAdapter(Error))]
+    for (method, path), operation in ROUTES.items():
+        if operation.response is not None:
+            inputs.append((("response", method, path), "serialization", TypeAdapter(operation.response)))
+        if operation.body is not None:
+            inputs.append((("body", method, path), "validation", TypeAdapter(operation.body)))
+    generated, definitions = TypeAdapter.json_schemas(inputs, ref_template="#/components/schemas/{model}")
+    schemas = {key: schema for (key, _mode), schema in generated.items()}
+    paths: dict = {}
+    for (method, path), operation in sorted(ROUTES.items(), key=lambda entry: entry[0][1]):
+        paths.setdefault(path, {})[method.lower()] = _operation(method, path, operation, schemas)
+    components = dict(definitions.get("$defs", {}))
+    components.setdefault("Error", schemas[("error", "", "")])
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION,
+                 "description": "Study time per subject, goals, streaks. Errors are "
+                                "`{\"error\": {\"code\", \"message\", \"details\"}}`."},
+        "paths": paths,
+        "components": {"schemas": components,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description":
+                                                      "A Cognito access token, an API token (stk_...) or, "
+                                                      "in the local stage, a local token (stl1....)."}}},
+    }

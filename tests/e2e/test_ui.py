@@ -214,6 +214,18 @@ def test_a_learner_times_logs_and_reviews_a_day_in_english_and_japanese(page):
     expect(page.get_by_role("progressbar", name="Mathematics (weekly)")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("^Heatmap"))).to_be_visible()
 
+    open_screen(page, "Settings", "Settings")
+    page.get_by_label("Token name").fill("backup script")
+    page.get_by_role("button", name="Create token").click()
+    secret = page.get_by_test_id("token-secret")
+    expect(secret).to_have_value(re.compile(r"^\S{20,}$"))
+    page.get_by_role("button", name="I have copied it").click()
+    expect(secret).to_have_count(0)
+    expect(page.get_by_role("button", name="Revoke token backup script")).to_be_visible()
+    with page.expect_download() as exported:
+        page.get_by_role("button", name="Download CSV").click()
+    assert exported.value.suggested_filename == "studytracker.csv"
+
     for screen, heading in zip(SCREENS, ["Today", "Log", "Subjects", "Stats", "Settings"]):
         open_screen(page, heading, heading)
         shoot(page, f"{screen}-en")

@@ -1,7 +1,5 @@
 // Goal arithmetic: how far a total is towards a goal given in minutes.
 
-import { monthRange, daysBetween } from './dates.js'
-
 /** Seconds over goal seconds (may pass 1), or null when there is no goal. */
 export function goalProgress(seconds, goalMinutes) {
   return goalMinutes ? seconds / (goalMinutes * 60) : null
@@ -11,27 +9,18 @@ export function remainingSeconds(seconds, goalMinutes) {
   return Math.max(0, (goalMinutes ?? 0) * 60 - seconds)
 }
 
-/** A weekly goal spread over a period: a month holds days/7 weeks of it. */
-export function periodGoalMinutes(weeklyMinutes, period, date) {
-  if (!weeklyMinutes) return null
-  if (period === 'week') return weeklyMinutes
-  const { from, to } = monthRange(date)
-  return Math.round(weeklyMinutes * (daysBetween(from, to) + 1) / 7)
-}
-
 function row(key, seconds, goalMinutes, subject = null) {
-  return { key, subject, seconds, goal_minutes: goalMinutes, progress: goalProgress(seconds, goalMinutes) }
+  return { key, subject, seconds, goal_minutes: goalMinutes }
 }
 
-/** Every goal the learner set: daily, weekly and each active subject's weekly goal. */
-export function goalRows({ me, todaySeconds, week, subjects }) {
+/** Every goal the learner set, from a week's summary: daily, weekly and each subject's weekly goal. */
+export function goalRows(week, subjects) {
   const rows = []
-  if (me.daily_goal_minutes) rows.push(row('daily', todaySeconds, me.daily_goal_minutes))
-  if (me.weekly_goal_minutes) rows.push(row('weekly', week.total_seconds, me.weekly_goal_minutes))
-  for (const subject of subjects) {
-    if (subject.weekly_goal_minutes && !subject.archived) {
-      rows.push(row(subject.id, week.by_subject[subject.id] ?? 0, subject.weekly_goal_minutes, subject))
-    }
+  if (week.today.goal_minutes) rows.push(row('daily', week.today.total_seconds, week.today.goal_minutes))
+  if (week.goal_minutes) rows.push(row('weekly', week.total_seconds, week.goal_minutes))
+  for (const goal of week.subject_goals) {
+    const subject = subjects.find((candidate) => candidate.id === goal.subject_id)
+    if (subject) rows.push(row(goal.subject_id, goal.total_seconds, goal.goal_minutes, subject))
   }
   return rows
 }

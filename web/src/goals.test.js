@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { goalProgress, goalRows, periodGoalMinutes, remainingSeconds, secondsWithin } from './goals.js'
+import { goalProgress, goalRows, remainingSeconds, secondsWithin } from './goals.js'
 
 describe('goal progress', () => {
   it('is the share of the goal reached, past 1 when exceeded', () => {
@@ -18,48 +18,31 @@ describe('goal progress', () => {
   })
 })
 
-describe('periodGoalMinutes', () => {
-  it('is the weekly goal for a week', () => {
-    expect(periodGoalMinutes(300, 'week', '2026-02-10')).toBe(300)
-  })
-
-  it('spreads the weekly goal over the days of the month', () => {
-    expect(periodGoalMinutes(700, 'month', '2026-02-10')).toBe(2800)
-    expect(periodGoalMinutes(700, 'month', '2026-01-10')).toBe(3100)
-  })
-
-  it('is null without a goal', () => {
-    expect(periodGoalMinutes(null, 'month', '2026-01-10')).toBeNull()
-  })
-})
-
 describe('goalRows', () => {
-  const subjects = [
-    { id: 'a', name: 'Math', weekly_goal_minutes: 120, archived: false },
-    { id: 'b', name: 'Art', weekly_goal_minutes: null, archived: false },
-    { id: 'c', name: 'Old', weekly_goal_minutes: 60, archived: true },
-  ]
-  const week = { total_seconds: 9000, by_subject: { a: 3600, b: 5400 } }
+  const subjects = [{ id: 'a', name: 'Math' }, { id: 'b', name: 'Art' }]
+  const week = {
+    total_seconds: 9000,
+    goal_minutes: 300,
+    today: { date: '2026-11-27', total_seconds: 1800, goal_minutes: 60 },
+    subject_goals: [{ subject_id: 'a', total_seconds: 3600, goal_minutes: 120 }],
+  }
 
-  it('lists the daily, weekly and each active subject goal with its progress', () => {
-    const me = { daily_goal_minutes: 60, weekly_goal_minutes: 300 }
-    const rows = goalRows({ me, todaySeconds: 1800, week, subjects })
-    expect(rows.map((row) => [row.key, row.seconds, row.goal_minutes, row.progress])).toEqual([
-      ['daily', 1800, 60, 0.5],
-      ['weekly', 9000, 300, 0.5],
-      ['a', 3600, 120, 0.5],
+  it('lists the daily, weekly and each subject goal of the week summary', () => {
+    expect(goalRows(week, subjects).map((row) => [row.key, row.seconds, row.goal_minutes, row.subject?.name])).toEqual([
+      ['daily', 1800, 60, undefined],
+      ['weekly', 9000, 300, undefined],
+      ['a', 3600, 120, 'Math'],
     ])
   })
 
   it('leaves out goals the learner has not set', () => {
-    const me = { daily_goal_minutes: null, weekly_goal_minutes: null }
-    expect(goalRows({ me, todaySeconds: 0, week, subjects }).map((row) => row.key)).toEqual(['a'])
+    const unset = { ...week, goal_minutes: null, today: { ...week.today, goal_minutes: null }, subject_goals: [] }
+    expect(goalRows(unset, subjects)).toEqual([])
   })
 
-  it('counts a subject with no time this week as zero', () => {
-    const me = {}
-    const rows = goalRows({ me, todaySeconds: 0, week: { total_seconds: 0, by_subject: {} }, subjects })
-    expect(rows[0]).toMatchObject({ key: 'a', seconds: 0, progress: 0 })
+  it('skips a subject goal whose subject this page does not know yet', () => {
+    const stranger = { ...week, subject_goals: [{ subject_id: 'zz', total_seconds: 0, goal_minutes: 30 }] }
+    expect(goalRows(stranger, subjects).map((row) => row.key)).toEqual(['daily', 'weekly'])
   })
 })
 

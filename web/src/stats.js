@@ -1,7 +1,6 @@
 // Shaping stats responses for charts and their text alternatives. Pure.
 
 import { heatmapCell } from './dates.js'
-import { periodGoalMinutes } from './goals.js'
 
 export const HEAT_LEVELS = 4
 
@@ -39,13 +38,13 @@ export function subjectTotals(bySubject, subjects) {
     .sort((a, b) => b.seconds - a.seconds)
 }
 
-/** Per-subject rows for a period: every subject studied, and every active one with a goal. */
-export function periodRows(summary, subjects, period, date) {
+/** Per-subject rows for a period: every subject studied, and every one with a goal for the period. */
+export function periodRows(summary, subjects) {
   const rows = subjectTotals(summary.by_subject, subjects)
-  for (const subject of subjects) {
-    if (subject.weekly_goal_minutes && !subject.archived && !rows.some((row) => row.subject.id === subject.id)) {
-      rows.push({ seconds: 0, subject })
-    }
+  for (const goal of summary.subject_goals) {
+    const subject = subjects.find((candidate) => candidate.id === goal.subject_id)
+    if (subject && !rows.some((row) => row.subject.id === subject.id)) rows.push({ seconds: 0, subject })
   }
-  return rows.map((row) => ({ ...row, goal_minutes: periodGoalMinutes(row.subject.weekly_goal_minutes, period, date) }))
+  const goals = new Map(summary.subject_goals.map((goal) => [goal.subject_id, goal.goal_minutes]))
+  return rows.map((row) => ({ ...row, goal_minutes: goals.get(row.subject.id) ?? null }))
 }

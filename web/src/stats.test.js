@@ -47,10 +47,16 @@ describe('subject totals', () => {
     expect(rows[2].subject.name).toBeNull()
   })
 
-  it('adds subjects with a goal but no time, with the goal for the period', () => {
-    const rows = periodRows({ by_subject: { b: 1800 } }, subjects, 'month', '2026-02-01')
-    expect(rows.map((row) => [row.subject.id, row.seconds, row.goal_minutes])).toEqual([
-      ['b', 1800, null], ['a', 0, 560], ['c', 0, 280],
+  it('adds subjects with a goal but no time, each with its goal for the period', () => {
+    const summary = {
+      by_subject: { b: 1800, c: 600 },
+      subject_goals: [
+        { subject_id: 'a', total_seconds: 0, goal_minutes: 560 },
+        { subject_id: 'c', total_seconds: 600, goal_minutes: 280 },
+      ],
+    }
+    expect(periodRows(summary, subjects).map((row) => [row.subject.id, row.seconds, row.goal_minutes])).toEqual([
+      ['b', 1800, null], ['c', 600, 280], ['a', 0, 560],
     ])
   })
 })

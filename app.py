@@ -153,6 +153,24 @@ def discard_timer():
 
 
 # -- statistics ----------------------------------------------------------------------------------
+from chalicelib import stats  # noqa: E402  (imported here: other sections of this file change concurrently)
+
+
+@app.route("/v1/stats/days", authorizer=authorizer)
+def stats_days():
+    query = http.parse_query(request(), stats.DaysQuery)
+    return http.ok(stats.days(store(), caller(), query))
+
+
+@app.route("/v1/stats/summary", authorizer=authorizer)
+def stats_summary():
+    query = http.parse_query(request(), stats.SummaryQuery)
+    return http.ok(stats.summary(store(), caller(), query))
+
+
+@app.route("/v1/stats/streak", authorizer=authorizer)
+def stats_streak():
+    return http.ok(stats.streak(store(), caller()))
 
 
 # -- identity: sign-in, API tokens, OpenAPI ------------------------------------------------------

@@ -111,8 +111,9 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, base_url):
-    context = browser.new_context(viewport=DESKTOP, locale="en-US", base_url=base_url)
+def page(browser, base_url, request):
+    language = getattr(request, "param", "en-US")
+    context = browser.new_context(viewport=DESKTOP, locale=language, base_url=base_url)
     opened = context.new_page()
     opened.problems = []
     opened.on("pageerror", lambda error: opened.problems.append(f"page error: {error}"))
@@ -184,6 +185,7 @@ def test_a_learner_times_logs_and_reviews_a_day_in_english_and_japanese(page):
 
     open_screen(page, "Today", "Today")
     start = page.get_by_role("button", name="Start")
+    expect(start).to_be_enabled()  # disabled while the screen loads
     start.focus()
     page.keyboard.press("Enter")
     clock = page.get_by_role("timer")
@@ -245,6 +247,14 @@ def test_a_learner_times_logs_and_reviews_a_day_in_english_and_japanese(page):
         shoot(page, f"{screen}-ja")
 
     assert page.problems == []
+
+
+@pytest.mark.parametrize("page", ["ja-JP"], indirect=True)
+def test_a_japanese_browser_is_greeted_in_japanese(page):
+    page.goto("./")
+    expect(page.get_by_label("ユーザー名")).to_be_visible()
+    expect(page.get_by_role("button", name="サインイン")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "ja"
 
 
 def test_a_rejected_token_sends_the_learner_back_to_sign_in(page):

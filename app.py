@@ -25,6 +25,8 @@ app.register_middleware(observe_request, "http")
 @app.middleware("http")
 def map_errors(event, get_response):
     try:
+        if requires_sign_in(event):
+            auth.principal(event.context)  # 401 before a handler reads, and so validates, the body
         http.raw_body(event)
         return get_response(event)
     except AppError as error:
@@ -40,11 +42,13 @@ def authorizer(auth_request):
         return AuthResponse(routes=["*"], principal_id=auth.ANONYMOUS, context={"reason": error.message})
 
 
+def requires_sign_in(event) -> bool:
+    route = app.routes.get(event.context.get("resourcePath"), {}).get(event.method)
+    return route is not None and route.authorizer is not None
+
+
 def caller() -> str:
-    context = app.current_request.context.get("authorizer") or {}
-    if context.get("principalId") in (None, "", auth.ANONYMOUS):
-        raise Unauthorized(context.get("reason") or "Sign in first.")
-    return context["principalId"]
+    return auth.principal(app.current_request.context)
 
 
 def request():

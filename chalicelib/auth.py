@@ -157,6 +157,14 @@ def authenticate(header: str | None) -> str:
     return verify_cognito(token)
 
 
+def principal(request_context: dict) -> str:
+    """The user id the authorizer verified for this request, or ``Unauthorized`` with its reason."""
+    context = request_context.get("authorizer") or {}
+    if context.get("principalId") in (None, "", ANONYMOUS):
+        raise Unauthorized(context.get("reason") or "Sign in first.")
+    return context["principalId"]
+
+
 def refuse_api_token(header: str | None) -> None:
     """Only a signed-in user may create API tokens: a leaked token must not be able to mint its successors."""
     if (header or "").removeprefix("Bearer ").strip().startswith(tokens.PREFIX):

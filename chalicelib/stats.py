@@ -81,7 +81,7 @@ def summary(store: Store, user: str, query: SummaryQuery) -> Summary:
     total = sum(item["total_seconds"] for item in stored.values())
     goal_minutes = goal(profile.weekly_goal_minutes)
     subject_goals = []
-    for subject in subjects.list_all(store, user):
+    for subject in sorted(subjects.list_all(store, user), key=lambda s: s.name.casefold()):
         if subject.weekly_goal_minutes and not subject.archived:
             seconds, minutes = by_subject.get(subject.id, 0), goal(subject.weekly_goal_minutes)
             subject_goals.append(SubjectGoal(subject_id=subject.id, total_seconds=seconds, goal_minutes=minutes,

@@ -80,7 +80,7 @@ class Summary(Response):
     goal_minutes: Optional[int] = Field(None, description="weekly_goal_minutes; for a month, spread over its "
                                                           "days: round(weekly * days_in_month / 7)")
     goal_progress: Optional[float] = None
-    subject_goals: list[SubjectGoal] = Field(description="each active subject with a weekly goal")
+    subject_goals: list[SubjectGoal] = Field(description="each active subject with a weekly goal, by name")
     today: TodayGoal = Field(description="today's study day and the daily goal")
 
 

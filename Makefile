@@ -45,3 +45,9 @@ test: setup web browser
 
 clean:
 	rm -rf .venv node_modules web/node_modules chalicelib/web .pytest_cache
+
+# Measurements, not tests: cold start, warm latency per route, DynamoDB units, 100 req/s through
+# `chalice local`; writes .data/bench/results.json for `python -m studytracker cost`. About 6 minutes.
+.PHONY: bench
+bench: setup web
+	$(BIN)/python bench/run.py

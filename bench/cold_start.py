@@ -66,7 +66,7 @@ CHILD = textwrap.dedent('''
         observability.http_middleware(Request(), lambda request: Response())
         sys.stdout = real
         _t2 = time.perf_counter()
-        sys.stderr.write("RESULT " + json.dumps({"import_ms": (_t2 - _t1) * 1000, "total_ms": (_t2 - _t1) * 1000}) + "\n")
+        sys.stderr.write("RESULT " + json.dumps({"import_ms": (_t2 - _t1) * 1000, "total_ms": (_t2 - _t1) * 1000}) + "\\n")
         sys.exit(0)
     if variant in ("app", "app-no-obs"):
         import app as module

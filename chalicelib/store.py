@@ -199,6 +199,31 @@ class Store:
             if not start_key:
                 return
 
+    def batch_get(self, item_keys: list[dict], attributes: list[str] | None = None,
+                  consistent: bool = True) -> list[dict]:
+        """The items that exist among ``item_keys`` (distinct keys), 100 per request, in no particular order;
+        retries what DynamoDB leaves unprocessed. ``attributes`` limits what comes back (not what it costs)."""
+        import time
+
+        names = {f"#a{i}": name for i, name in enumerate(attributes or [])}
+        found = []
+        for start in range(0, len(item_keys), 100):
+            request = self._request(Keys=[self._dump(k) for k in item_keys[start:start + 100]],
+                                    ConsistentRead=consistent, ProjectionExpression=", ".join(names) or None,
+                                    ExpressionAttributeNames=names or None)
+            pending = {self.table_name: request}
+            for attempt in range(8):
+                response = self._record("BatchGetItem", self.client.batch_get_item(
+                    RequestItems=pending, ReturnConsumedCapacity="TOTAL"))
+                found += [self.load(i) for i in response.get("Responses", {}).get(self.table_name, [])]
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2 ** attempt, 2))
+            else:
+                raise RuntimeError("DynamoDB left keys unprocessed after 8 attempts")
+        return found
+
     def batch_write(self, puts: list[dict] = (), deletes: list[dict] = ()) -> None:
         """Write many items, 25 per request, retrying what DynamoDB leaves unprocessed."""
         import time

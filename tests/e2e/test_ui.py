@@ -6,6 +6,9 @@ already running one named by STUDYTRACKER_E2E_URL. Screenshots of every screen, 
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
 import queue
 import re
@@ -17,6 +20,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -262,5 +266,63 @@ def test_a_rejected_token_sends_the_learner_back_to_sign_in(page):
     page.evaluate("localStorage.setItem('studytracker.token', 'not-a-token')")
     page.reload()
     expect(page.get_by_label("User name")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('studytracker.token')") is None
+    assert page.problems == []
+
+
+COGNITO = "studytracker-e2e.auth.ap-northeast-1.amazoncognito.com"
+
+
+def test_cognito_sign_in_runs_the_pkce_code_flow_and_sign_out_clears_the_token(page, base_url):
+    """Deployed stages sign in at Cognito's hosted UI; here the browser's requests to it are answered in-process."""
+    seen = {"authorization": []}
+
+    def api(route):
+        path = urlsplit(route.request.url).path
+        seen["authorization"].append(route.request.headers.get("authorization"))
+        answers = {
+            "/v1/auth/config": (200, {"mode": "cognito", "domain": COGNITO, "client_id": "e2e-client", "redirect_path": ""}),
+            "/v1/me": (200, {"timezone": "UTC", "day_start_hour": 0, "week_start": "monday", "locale": "en",
+                             "daily_goal_minutes": None, "weekly_goal_minutes": None, "streak_min_minutes": 1, "version": 1}),
+            "/v1/subjects": (200, {"items": [], "next_cursor": None}),
+            "/v1/sessions": (200, {"items": [], "next_cursor": None}),
+        }
+        status, body = answers.get(path, (404, {"error": {"code": "not_found", "message": "none", "details": []}}))
+        route.fulfill(status=status, content_type="application/json", body=json.dumps(body))
+
+    def authorize(route):
+        query = parse_qs(urlsplit(route.request.url).query)
+        seen["challenge"] = query["code_challenge"][0]
+        assert query["code_challenge_method"] == ["S256"]
+        assert query["redirect_uri"] == [base_url]
+        route.fulfill(status=302, headers={"Location": f"{base_url}?code=the-code&state={query['state'][0]}"})
+
+    def token(route):
+        form = parse_qs(route.request.post_data)
+        verifier = form["code_verifier"][0].encode()
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
+        assert challenge == seen["challenge"]
+        assert form["grant_type"] == ["authorization_code"] and form["code"] == ["the-code"]
+        assert form["redirect_uri"] == [base_url]
+        route.fulfill(status=200, content_type="application/json", headers={"Access-Control-Allow-Origin": "*"},
+                      body=json.dumps({"access_token": "the-access-token", "token_type": "Bearer", "expires_in": 3600}))
+
+    def logout(route):
+        assert parse_qs(urlsplit(route.request.url).query)["logout_uri"] == [base_url]
+        route.fulfill(status=302, headers={"Location": base_url})
+
+    page.route("**/v1/**", api)
+    page.route(f"https://{COGNITO}/oauth2/authorize?*", authorize)
+    page.route(f"https://{COGNITO}/oauth2/token", token)
+    page.route(f"https://{COGNITO}/logout?*", logout)
+
+    page.goto("./")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1, name=re.compile("^Today"))).to_be_visible()
+    assert "code=" not in page.url  # the one-time code leaves the address bar and history
+    assert "Bearer the-access-token" in seen["authorization"]
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     assert page.evaluate("localStorage.getItem('studytracker.token')") is None
     assert page.problems == []

@@ -16,8 +16,13 @@ export async function challengeFor(verifier) {
   return base64url(new Uint8Array(digest))
 }
 
+/** Where Cognito sends the learner back: `redirect_path` on this page's origin, or this page itself. */
 export function redirectUri(config, page) {
-  return new URL(config.redirect_path, page).href
+  const url = new URL(config.redirect_path ?? '', page)
+  // The callback URL carries ?code=…&state=…; the registered redirect never does.
+  url.search = ''
+  url.hash = ''
+  return url.href
 }
 
 export function authorizeUrl(config, { challenge, state, redirect }) {

@@ -20,6 +20,12 @@ describe('Cognito hosted UI', () => {
     expect(redirectUri(config, 'https://x.example/api/#/stats')).toBe('https://x.example/api/')
   })
 
+  it('redirects back to the page itself without a redirect path, never with the callback query', () => {
+    const page = 'https://x.example/api/?code=C&state=S#/today'
+    expect(redirectUri({ ...config, redirect_path: '' }, page)).toBe('https://x.example/api/')
+    expect(redirectUri(config, page)).toBe('https://x.example/api/')
+  })
+
   it('asks for a code with the S256 challenge and state', () => {
     const url = new URL(authorizeUrl(config, { challenge: 'CH', state: 'ST', redirect: 'https://x.example/api/' }))
     expect(url.origin + url.pathname).toBe('https://study.auth.ap-northeast-1.amazoncognito.com/oauth2/authorize')

@@ -215,6 +215,14 @@ def revoke_token(token_id):
 
 
 # -- export and imports --------------------------------------------------------------------------
+# Imported here, as each section imports its own: other sections of this file change concurrently.
+from chalicelib.imports import models as import_models, service as imports  # noqa: E402
+
+
+@app.route("/v1/imports", methods=["POST"], content_types=["text/csv"], authorizer=authorizer)
+def import_sessions():
+    query = http.parse_query(request(), import_models.ImportQuery)
+    return http.ok(imports.import_csv(store(), caller(), http.raw_body(request()), query))
 
 
 # -- background ----------------------------------------------------------------------------------

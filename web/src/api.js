@@ -3,7 +3,7 @@
 
 import { forget, token } from './auth.js'
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(status, body) {
     super(body?.error?.message ?? `HTTP ${status}`)
     this.status = status

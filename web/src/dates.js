@@ -97,12 +97,6 @@ export function weekRange(date, weekStart) {
   return { from, to: addDays(from, 6) }
 }
 
-export function monthRange(date) {
-  const [year, month] = date.split('-').map(Number)
-  const last = new Date(Date.UTC(year, month, 0)).getUTCDate()
-  return { from: dateOf(year, month, 1), to: dateOf(year, month, last) }
-}
-
 /** The 365 days ending with `date`: the heatmap's range. */
 export function yearRange(date) {
   return { from: addDays(date, -364), to: date }

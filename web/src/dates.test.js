@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  addDays, daysBetween, fromLocalInput, heatmapCell, monthRange, studyDay, studyDayStart,
+  addDays, daysBetween, fromLocalInput, heatmapCell, studyDay, studyDayStart,
   toLocalInput, weekRange, yearRange, zonedInstant,
 } from './dates.js'
 
@@ -19,11 +19,6 @@ describe('calendar dates', () => {
     expect(weekRange('2026-11-27', 'monday')).toEqual({ from: '2026-11-23', to: '2026-11-29' })
     expect(weekRange('2026-11-27', 'sunday')).toEqual({ from: '2026-11-22', to: '2026-11-28' })
     expect(weekRange('2026-11-22', 'monday')).toEqual({ from: '2026-11-16', to: '2026-11-22' })
-  })
-
-  it('finds the month, February included', () => {
-    expect(monthRange('2024-02-10')).toEqual({ from: '2024-02-01', to: '2024-02-29' })
-    expect(monthRange('2026-12-31')).toEqual({ from: '2026-12-01', to: '2026-12-31' })
   })
 
   it('takes 365 days ending today for the heatmap', () => {

@@ -31,9 +31,6 @@ from .localenv import ROOT
 
 APP = "studytracker"
 STAGES = ("dev", "prod")
-CONFIG = ROOT / ".chalice" / "config.json"
-INFRA = ROOT / "infra"
-RESOURCES = INFRA / "resources.yaml"
 API_STAGE = "api"
 BACKUP_PREFIX = "backups"  # chalicelib.backup.destinations.S3_DEFAULT_PREFIX; checked by tests/test_deploy.py
 API_THROTTLE = {"rate": 50, "burst": 100}  # requests per second per stage; a learner clicks, nobody streams
@@ -84,10 +81,11 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(("dynamodb:Query",), ("index",), "sessions by start time"),
     ),
     "authorizer": (
-        Grant(("dynamodb:GetItem",), ("table",), "API tokens are looked up by their hash"),
+        Grant(("dynamodb:GetItem", "dynamodb:UpdateItem"), ("table",),
+              "an API token is looked up by its hash; its last use is recorded"),
     ),
     "on_table_change": (
-        Grant(("dynamodb:GetItem", "dynamodb:Query", *ITEM_WRITES), ("table",),
+        Grant(("dynamodb:GetItem", "dynamodb:Query", *ITEM_WRITES, "dynamodb:BatchWriteItem"), ("table",),
               "the projection recomputes a day from its sessions and writes the aggregates"),
         Grant(("dynamodb:Query",), ("index",), "sessions by start time"),
     ),
@@ -133,17 +131,25 @@ def failure_queue_name(stage: str) -> str:
     return f"{APP}-{stage}-stream-failures"
 
 
-def policy_path(stage: str, function: str) -> Path:
-    return ROOT / ".chalice" / f"policy-{stage}-{function}.json"
+def config_path(root: Path = ROOT) -> Path:
+    return root / ".chalice" / "config.json"
 
 
-def merge_path(stage: str) -> Path:
-    return INFRA / f"sam-merge-{stage}.yaml"
+def policy_path(stage: str, function: str, root: Path = ROOT) -> Path:
+    return root / ".chalice" / f"policy-{stage}-{function}.json"
+
+
+def resources_path(root: Path = ROOT) -> Path:
+    return root / "infra" / "resources.yaml"
+
+
+def merge_path(stage: str, root: Path = ROOT) -> Path:
+    return root / "infra" / f"sam-merge-{stage}.yaml"
 
 
 # -- the stage's configuration ---------------------------------------------------------------------
-def load_config(path: Path = CONFIG) -> dict:
-    return json.loads(path.read_text())
+def load_config(root: Path = ROOT) -> dict:
+    return json.loads(config_path(root).read_text())
 
 
 def stage_config(config: dict, stage: str) -> dict:
@@ -477,29 +483,29 @@ def to_json(document: dict) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def rendered(config: dict) -> dict[Path, str]:
+def rendered(config: dict, root: Path = ROOT) -> dict[Path, str]:
     """Every generated file and its content, from config.json, GRANTS and TABLE_DEFINITION."""
     function_lists = {stage: functions(config, stage) for stage in STAGES}
     if len({tuple(v) for v in function_lists.values()}) != 1:
         raise SystemExit(f"error: dev and prod must deploy the same functions: {function_lists}")
-    files = {RESOURCES: to_yaml(resources_template(function_lists[STAGES[0]]))}
+    files = {resources_path(root): to_yaml(resources_template(function_lists[STAGES[0]]))}
     for stage in STAGES:
-        files[merge_path(stage)] = to_yaml(merge_template(config, stage))
+        files[merge_path(stage, root)] = to_yaml(merge_template(config, stage))
         for function in function_lists[stage]:
             expected = policy_path(stage, function).name
             configured = stage_config(config, stage)["lambda_functions"][function].get("iam_policy_file")
             if configured != expected:
                 raise SystemExit(f"error: stage {stage}: {function}'s iam_policy_file must be {expected!r}")
-            files[policy_path(stage, function)] = to_json(policy_document(config, stage, function))
+            files[policy_path(stage, function, root)] = to_json(policy_document(config, stage, function))
     return files
 
 
-def render(check: bool = False, config_path: Path = CONFIG) -> int:
+def render(check: bool = False, root: Path = ROOT) -> int:
     stale = []
-    for path, text in rendered(load_config(config_path)).items():
+    for path, text in rendered(load_config(root), root).items():
         if path.exists() and path.read_text() == text:
             continue
-        stale.append(path.relative_to(ROOT))
+        stale.append(path.relative_to(root))
         if not check:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
@@ -590,9 +596,9 @@ def stack_outputs(stack: dict) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
-def write_stage_outputs(stage: str, outputs_: dict[str, str], config_path: Path = CONFIG) -> list[str]:
+def write_stage_outputs(stage: str, outputs_: dict[str, str], root: Path = ROOT) -> list[str]:
     """Put the stack's outputs into the stage's environment in config.json; returns what changed."""
-    config = load_config(config_path)
+    config = load_config(root)
     env = stage_config(config, stage).setdefault("environment_variables", {})
     changed = []
     for output, variable in OUTPUT_ENV.items():
@@ -601,21 +607,21 @@ def write_stage_outputs(stage: str, outputs_: dict[str, str], config_path: Path 
         if env.get(variable) != outputs_[output]:
             env[variable] = outputs_[output]
             changed.append(variable)
-    config_path.write_text(to_json(config))
+    config_path(root).write_text(to_json(config))
     return changed
 
 
-def deploy(stage: str, alert_email: str | None, cloudformation=None, config_path: Path = CONFIG,
+def deploy(stage: str, alert_email: str | None, cloudformation=None, root: Path = ROOT,
            sleep: Callable[[float], None] = time.sleep) -> int:
     if stage not in STAGES:
         raise SystemExit(f"error: deployable stages are {', '.join(STAGES)}")
     from chalicelib.store import make_client
 
     cloudformation = cloudformation or make_client("cloudformation")
-    outputs_ = deploy_stack(cloudformation, stage, RESOURCES.read_text(), alert_email, sleep=sleep)
-    changed = write_stage_outputs(stage, outputs_, config_path)
-    print(f"{config_path.name}: stage {stage}: " + (f"updated {', '.join(changed)}" if changed else "unchanged"))
-    render(config_path=config_path)
+    outputs_ = deploy_stack(cloudformation, stage, resources_path(root).read_text(), alert_email, sleep=sleep)
+    changed = write_stage_outputs(stage, outputs_, root)
+    print(f".chalice/config.json: stage {stage}: " + (f"updated {', '.join(changed)}" if changed else "unchanged"))
+    render(root=root)
     print(f"next: `chalice deploy --stage {stage}`, then `python -m studytracker infra finish --stage {stage}`")
     return 0
 
@@ -628,7 +634,7 @@ def deployed_resources(stage: str, root: Path = ROOT) -> dict[str, dict]:
     return {r["name"]: r for r in json.loads(path.read_text())["resources"]}
 
 
-def finish(stage: str, clients: dict | None = None, root: Path = ROOT, config_path: Path = CONFIG,
+def finish(stage: str, clients: dict | None = None, root: Path = ROOT,
            sleep: Callable[[float], None] = time.sleep) -> int:
     """What chalice deploy cannot set: stream retries + failure queue, API throttling, sign-in callback."""
     from chalicelib.store import make_client
@@ -649,7 +655,7 @@ def finish(stage: str, clients: dict | None = None, root: Path = ROOT, config_pa
         {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(API_THROTTLE["rate"])},
         {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(API_THROTTLE["burst"])}])
     print(f"API stage {API_STAGE}: throttled to {API_THROTTLE['rate']} requests/s, bursts of {API_THROTTLE['burst']}")
-    env = stage_config(load_config(config_path), stage).get("environment_variables", {})
+    env = stage_config(load_config(root), stage).get("environment_variables", {})
     callback = api["rest_api_url"].rstrip("/") + "/" + env.get("COGNITO_REDIRECT_PATH", "")
     current = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
     if current.get("SignInCallbackUrl") == callback:
@@ -660,6 +666,39 @@ def finish(stage: str, clients: dict | None = None, root: Path = ROOT, config_pa
     clients["cloudformation"].update_stack(StackName=name, UsePreviousTemplate=True, Parameters=parameters)
     wait_for_stack(clients["cloudformation"], name, sleep=sleep)
     print(f"sign-in callback: {callback}")
+    return 0
+
+
+# -- packaging -------------------------------------------------------------------------------------
+def add_bytecode(zip_path: Path) -> int:
+    """Compile the package's modules into it: Lambda's code directory is read-only, so without
+    .pyc files every cold start compiles every module again. Returns how many .pyc were added."""
+    import subprocess
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory(prefix="studytracker-pyc-") as scratch:
+        with zipfile.ZipFile(zip_path) as package:
+            present = set(package.namelist())
+            package.extractall(scratch)
+        # unchecked-hash: never compared with the source's mtime, which the zip does not keep reliably;
+        # -d: tracebacks name Lambda's code directory, not this scratch directory.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+                        "-d", "/var/task", scratch], check=True)
+        added = 0
+        with zipfile.ZipFile(zip_path, "a", zipfile.ZIP_DEFLATED) as package:
+            for path in sorted(Path(scratch).rglob("*.pyc")):
+                name = path.relative_to(scratch).as_posix()
+                if name not in present:
+                    package.write(path, name)
+                    added += 1
+    return added
+
+
+def bytecode(zip_path: Path) -> int:
+    before = zip_path.stat().st_size
+    added = add_bytecode(zip_path)
+    print(f"{zip_path}: added {added} .pyc files ({before / 1e6:.2f} MB -> {zip_path.stat().st_size / 1e6:.2f} MB)")
     return 0
 
 
@@ -678,3 +717,6 @@ def register(commands) -> None:
                                                    "sign-in callback URL")
     finish_cmd.add_argument("--stage", required=True, choices=STAGES)
     finish_cmd.set_defaults(run=lambda args: finish(args.stage))
+    bytecode_cmd = actions.add_parser("bytecode", help="add compiled bytecode to a chalice package's deployment.zip")
+    bytecode_cmd.add_argument("zip", type=Path)
+    bytecode_cmd.set_defaults(run=lambda args: bytecode(args.zip))

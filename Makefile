@@ -29,10 +29,12 @@ node_modules/.installed: package.json package-lock.json
 
 web: chalicelib/web/index.html
 
-chalicelib/web/index.html: $(WEB_SOURCES)
-	@if [ -f web/package.json ]; then \
-		npm --prefix web ci --no-audit --no-fund --loglevel=error && npm --prefix web run build; \
-	else echo "web: no UI sources yet"; fi
+web/node_modules/.installed: web/package.json web/package-lock.json
+	npm --prefix web ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+chalicelib/web/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	npm --prefix web run build
 
 browser: .venv/.installed
 	$(BIN)/python -m studytracker.setup browser
@@ -41,6 +43,8 @@ run: setup web
 	$(BIN)/python -m studytracker dev --port $(PORT) --ddb-port $(DDB_PORT)
 
 test: setup web browser
+	npm --prefix web test
+	node web/scripts/size.mjs
 	$(BIN)/python -m pytest
 
 clean:
@@ -51,3 +55,17 @@ clean:
 .PHONY: bench
 bench: setup web
 	$(BIN)/python bench/run.py
+
+# `chalice package` for STAGE merged with infra/ into out/STAGE (sam.yaml + deployment.zip with
+# compiled bytecode); offline: needs a region, no credentials. Deploy it: docs/deployment.md.
+STAGE ?= prod
+.PHONY: package bench-package
+package: setup web
+	rm -rf out/$(STAGE)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage $(STAGE) \
+		--merge-template infra/sam-merge-$(STAGE).yaml out/$(STAGE)
+	$(BIN)/python -m studytracker infra bytecode out/$(STAGE)/deployment.zip
+
+# Package size and cold start with and without the bytecode step, side by side.
+bench-package: setup web
+	$(BIN)/python bench/package.py

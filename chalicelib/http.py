@@ -88,5 +88,11 @@ def no_content() -> Response:
     return Response(body="", status_code=204)
 
 
+def static(asset: tuple[int, dict, bytes]) -> Response:
+    """A built UI file; text bodies as str (API Gateway would mangle bytes without binary types)."""
+    status, headers, body = asset
+    return Response(body=body.decode("utf-8"), status_code=status, headers=headers)
+
+
 def error_response(error: AppError) -> Response:
     return ok(error.body(), error.status)

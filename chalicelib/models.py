@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Annotated, Generic, Literal, Optional, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
@@ -12,7 +12,20 @@ from .days import validate_timezone
 
 T = TypeVar("T")
 
-Instant = Annotated[AwareDatetime, AfterValidator(to_utc), PlainSerializer(format_instant, return_type=str)]
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST_INSTANT = datetime(2999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+
+
+def _within_range(moment: datetime) -> datetime:
+    # Checked before converting to UTC: year 1 or 9999 would overflow, and years before 1000 break the
+    # string order of stored instants (strftime does not pad them), so Queries got bounds backwards: 5xx.
+    if not EARLIEST_INSTANT <= moment <= LATEST_INSTANT:
+        raise ValueError("must be between 1970-01-01T00:00:00Z and 2999-12-31T23:59:59Z")
+    return moment
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_within_range), AfterValidator(to_utc),
+                    PlainSerializer(format_instant, return_type=str)]
 Timezone = Annotated[str, Field(min_length=1, max_length=64, examples=["Asia/Tokyo"]),
                      AfterValidator(validate_timezone)]
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#4f46e5"])]
@@ -55,7 +68,7 @@ class Settings(Response):
     daily_goal_minutes: Optional[int] = None
     weekly_goal_minutes: Optional[int] = None
     week_start: Literal["monday", "sunday"] = "monday"
-    locale: Literal["ja", "en"] = "en"
+    locale: Optional[Literal["ja", "en"]] = None  # None: the UI follows the browser until the learner picks
     streak_min_minutes: int = 1
     version: int = 0
 

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -47,6 +48,9 @@ def _wait_for_app(port: int, process: subprocess.Popen, log_path: Path) -> float
 
 
 def run(host: str, port: int, ddb_port: int, in_memory: bool, data_dir: Path = localenv.DATA_DIR) -> int:
+    if in_memory:
+        # Nothing of a throwaway stack (logs, key, stream checkpoint) may touch the real .data/.
+        data_dir = Path(tempfile.mkdtemp(prefix="studytracker-dev-"))
     for busy, what in ((port, "the app"), (ddb_port, "DynamoDB Local")):
         if localenv.port_in_use(busy):
             print(f"error: port {busy} (for {what}) is already in use — stop the other process "
@@ -76,7 +80,7 @@ def run(host: str, port: int, ddb_port: int, in_memory: bool, data_dir: Path = l
 
         app_log = data_dir / "chalice-local.log"
         app_process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chalice"), "local", "--stage", "local", "--host", host, "--port", str(port)],
+            [str(Path(sys.executable).parent / "chalice"), "local", "--no-autoreload", "--stage", "local", "--host", host, "--port", str(port)],
             cwd=localenv.ROOT, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
             stdout=open(app_log, "ab"), stderr=subprocess.STDOUT)
         _wait_for_app(port, app_process, app_log)

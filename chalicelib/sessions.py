@@ -110,6 +110,8 @@ def delete(store: Store, user: str, session_id: str, expected: int | None) -> No
 def list_page(store: Store, user: str, query: SessionFilter) -> Page[Session]:
     """Newest first. Sessions overlapping [from, to): a session lasts at most 24 h, so the
     index range starts 24 h before ``from`` and the filter drops those that ended earlier."""
+    if query.from_ and query.to and query.to < query.from_:
+        raise BadRequest.field("to", "must not be before from")  # the index range would be backwards: a 5xx
     pk = keys.user_pk(user)
     lo = format_instant(query.from_ - MAX_LENGTH) if query.from_ else "0"
     hi = format_instant(query.to) if query.to else "~"

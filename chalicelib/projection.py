@@ -137,6 +137,10 @@ def day_item(user: str, day: date, total: DayTotal) -> dict:
             "by_subject": dict(sorted(total.by_subject.items()))}
 
 
+def _same_place(old: Span, new: Span) -> bool:
+    return (old.subject_id, old.started_at, old.ended_at) == (new.subject_id, new.started_at, new.ended_at)
+
+
 def _same_day(stored: dict | None, wanted: dict) -> bool:
     return stored is not None and all(stored.get(k) == wanted[k] for k in ("total_seconds", "sessions", "by_subject"))
 
@@ -266,15 +270,20 @@ class _Batch:
         if kind == "profile":
             self._profile(user, entry, images, problems)
         else:
-            job = self.work.setdefault(user, _UserWork())
-            job.records.append(entry)
+            spans = []
             for name, image in images.items():
                 if image is None:
                     continue
                 try:
-                    job.spans.append((parse_session(image), entry))
+                    spans.append(parse_session(image))
                 except Corrupt as error:
                     problems.append(f"{name}: {error}")
+            if not problems and len(spans) == 2 and _same_place(*spans):
+                self.counts["ignored"] += 1  # a note or tags changed: no aggregate depends on them
+                return
+            job = self.work.setdefault(user, _UserWork())
+            job.records.append(entry)
+            job.spans += [(span, entry) for span in spans]
         if problems:
             self.park(user, entry, "; ".join(problems))
 

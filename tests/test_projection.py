@@ -104,10 +104,14 @@ class _NoDynamoDB:
 
 
 class _Record:
-    def __init__(self, sk: str, event_name: str = "INSERT"):
+    def __init__(self, sk: str, event_name: str = "INSERT", old: dict | None = None, new: dict | None = None):
         self.keys = {"PK": {"S": "USER#u1"}, "SK": {"S": sk}}
         self.event_name, self.event_id = event_name, f"id-{sk}"
-        self.old_image, self.new_image = None, {**self.keys, "type": {"S": "x"}}
+        self.old_image, self.new_image = old, new or {**self.keys, "type": {"S": "x"}}
+
+
+def _typed(item: dict) -> dict:
+    return {name: {"S": value} for name, value in item.items()}
 
 
 def test_the_projections_own_writes_and_other_items_are_ignored_without_any_request():
@@ -116,6 +120,14 @@ def test_the_projections_own_writes_and_other_items_are_ignored_without_any_requ
                                       keys.subject_sk("s"), keys.TIMER, keys.token_sk("t"))]
     assert handle_records(store, records) == {"records": 6, "ignored": 6, "parked": 0, "days_recomputed": 0,
                                               "days_written": 0, "days_deleted": 0, "rebuilds": 0, "users": 0}
+
+
+def test_a_note_or_tags_change_recomputes_nothing():
+    store = Store("unused", client=_NoDynamoDB())
+    before = _typed(session(note="first"))
+    after = _typed(session(note="second draft"))
+    summary = handle_records(store, [_Record(keys.session_sk("s1"), "MODIFY", before, after)])
+    assert (summary["ignored"], summary["users"]) == (1, 0)
 
 
 # -- the property: any delivery order leaves the from-scratch result ------------------------------
@@ -178,14 +190,15 @@ class Delivery:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(base=st.sampled_from(BASES), zone=st.sampled_from(ZONES), day_start=st.sampled_from([0, 4, 23]),
-       operations=history, chance=st.randoms(use_true_random=False))
+       operations=history, seed=st.integers(0, 2**32 - 1))
 def test_any_delivery_of_the_stream_leaves_the_days_a_from_scratch_recomputation_gives(
-        store, client, dynamodb, table, base, zone, day_start, operations, chance):
+        store, client, dynamodb, table, base, zone, day_start, operations, seed):
     feed = _feeds.get(table) or _feeds.setdefault(table, StreamFeed(dynamodb, table, client))
     user = f"prop-{next(_users)}"
     user_settings.update(store, user, SettingsPatch(timezone=zone, day_start_hour=day_start), None)
     subject_ids = [subjects.create(store, user, SubjectCreate(name=n)).id for n in ("Math", "English")]
-    delivery, created = Delivery(feed, chance), []
+    # A seed, not st.randoms(): how many draws happen depends on the stream, which Hypothesis cannot replay.
+    delivery, created = Delivery(feed, random.Random(seed)), []
 
     def span(offset: int, length: int) -> dict:
         return {"started_at": base + timedelta(seconds=offset), "ended_at": base + timedelta(seconds=offset + length)}

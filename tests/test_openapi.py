@@ -1,0 +1,167 @@
+"""The OpenAPI document: generated from the models, covering every route, served without auth, built lazily."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import schemathesis
+
+import app as application
+from chalicelib import openapi
+from chalicelib.models import SessionCreate
+
+HOW_TO_DESCRIBE = """
+Describe each new route in chalicelib/openapi.py, in ROUTES, with one entry:
+    ("POST", "/v1/things"): Operation("Create a thing", ThingModel, 201, body=ThingCreate, errors=(409,), tag="things"),
+Operation(summary, response model, status=200, body=request model, query=query model, public=False,
+          if_match=False, errors=extra statuses beyond the 400/401/404/413 derived from the rest)."""
+
+
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return openapi.document()
+
+
+def app_routes() -> set[tuple[str, str]]:
+    return {(method, path) for path, methods in application.app.routes.items() for method in methods}
+
+
+def test_every_route_of_the_app_is_described():
+    missing = sorted(app_routes() - set(openapi.ROUTES))
+    assert not missing, f"routes without an OpenAPI description: {missing}\n{HOW_TO_DESCRIBE}"
+
+
+def test_every_description_is_of_a_route_that_exists():
+    stale = sorted(set(openapi.ROUTES) - app_routes())
+    assert not stale, f"chalicelib/openapi.py describes routes the app does not have: {stale}"
+
+
+def test_document_has_every_route_and_method(document):
+    described = {(method.upper(), path) for path, methods in document["paths"].items() for method in methods}
+    assert described == app_routes()
+
+
+def test_document_is_served_without_a_token(client):
+    response = client.http.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = json.loads(response.body)
+    assert body["openapi"] == "3.1.0" and body["paths"]
+
+
+def test_every_reference_resolves(document):
+    refs = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            refs.extend(v for k, v in node.items() if k == "$ref")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    assert refs
+    prefix = "#/components/schemas/"
+    unresolved = [ref for ref in refs if not ref.startswith(prefix) or ref[len(prefix):] not in document["components"]["schemas"]]
+    assert unresolved == []
+
+
+def test_schemathesis_reads_every_operation(document):
+    operations = [result.ok() for result in schemathesis.openapi.from_dict(document).get_all_operations()]
+    assert len(operations) == len(app_routes())
+
+
+def test_routes_with_an_authorizer_require_the_bearer_scheme_and_only_they(document):
+    assert document["components"]["securitySchemes"]["bearer"] == {**document["components"]["securitySchemes"]["bearer"],
+                                                                    "type": "http", "scheme": "bearer"}
+    for path, methods in application.app.routes.items():
+        for method, route in methods.items():
+            operation = document["paths"][path][method.lower()]
+            if route.authorizer is not None:
+                assert operation["security"] == [{"bearer": []}], (method, path)
+                assert "401" in operation["responses"], (method, path)
+            else:
+                assert operation["security"] == [], (method, path)
+                assert "401" not in operation["responses"], (method, path)
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("POST", "/v1/sessions", "400"), ("POST", "/v1/sessions", "413"), ("GET", "/v1/sessions/{session_id}", "404"),
+    ("PATCH", "/v1/subjects/{subject_id}", "409"), ("POST", "/v1/tokens", "409"), ("POST", "/v1/tokens", "403"),
+    ("GET", "/v1/timer", "404"),
+])
+def test_error_responses_carry_the_error_model(document, method, path, status):
+    schema = document["paths"][path][method.lower()]["responses"][status]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/Error"}
+    assert document["components"]["schemas"]["Error"]["required"] == ["error"]
+
+
+def test_missing_token_may_also_be_answered_by_the_gateway(document):
+    schema = document["paths"]["/v1/me"]["get"]["responses"]["401"]["content"]["application/json"]["schema"]
+    assert {"$ref": "#/components/schemas/GatewayError"} in schema["anyOf"]
+
+
+def test_request_bodies_come_from_the_models(document):
+    body = document["paths"]["/v1/sessions"]["post"]["requestBody"]
+    assert body["required"] is True
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SessionCreate"}
+    generated = SessionCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+    component = document["components"]["schemas"]["SessionCreate"]
+    assert component["properties"] == generated["properties"]
+    assert component["additionalProperties"] is False  # unknown fields are rejected, and the document says so
+    assert document["paths"]["/v1/timer/stop"]["post"]["requestBody"]["required"] is False
+
+
+def test_query_parameters_come_from_the_query_models_with_their_aliases(document):
+    parameters = {p["name"]: p for p in document["paths"]["/v1/sessions"]["get"]["parameters"]}
+    assert set(parameters) == {"from", "to", "subject_id", "limit", "cursor"}
+    assert parameters["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}
+    assert parameters["from"]["schema"]["format"] == "date-time" and not parameters["from"]["required"]
+
+
+def test_path_parameters_and_if_match_are_described(document):
+    patch = document["paths"]["/v1/sessions/{session_id}"]["patch"]
+    names = {(p["name"], p["in"]) for p in patch["parameters"]}
+    assert names == {("session_id", "path"), ("If-Match", "header")}
+
+
+def test_responses_come_from_the_models(document):
+    ok = document["paths"]["/v1/subjects"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    page = document["components"]["schemas"][ok["$ref"].rsplit("/", 1)[1]]
+    assert page["properties"]["items"]["items"] == {"$ref": "#/components/schemas/Subject"}
+    created = document["paths"]["/v1/tokens"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]
+    assert "secret" in document["components"]["schemas"][created["$ref"].rsplit("/", 1)[1]]["properties"]
+    listed = document["components"]["schemas"]["Token"]["properties"]
+    assert "secret" not in listed and "hash" not in listed
+
+
+def test_document_is_built_only_when_asked_for():
+    # A fresh process, like a cold Lambda: other routes never pay for schema generation.
+    script = textwrap.dedent("""
+        import json, time
+        from chalice.test import Client
+        import app
+        from chalicelib import openapi
+        with Client(app.app, stage_name="local") as client:
+            assert client.http.get("/health").status_code == 200
+            assert client.http.get("/v1/auth/config").status_code == 200
+            before = openapi.document.cache_info().currsize
+            started = time.perf_counter()
+            assert client.http.get("/openapi.json").status_code == 200
+            first = time.perf_counter() - started
+            started = time.perf_counter()
+            client.http.get("/openapi.json")
+            again = time.perf_counter() - started
+        print(json.dumps({"before": before, "after": openapi.document.cache_info().currsize,
+                          "first_ms": first * 1e3, "cached_ms": again * 1e3}))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            cwd=str(application.__file__).rsplit("/", 1)[0])
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["before"] == 0 and figures["after"] == 1

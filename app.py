@@ -3,7 +3,7 @@ import os
 
 from chalice import AuthResponse, Chalice
 
-from chalicelib import auth, http, openapi, projection, sessions, settings, subjects, timer, tokens
+from chalicelib import auth, http, projection, sessions, settings, subjects, timer, tokens
 from chalicelib.errors import AppError, Unauthorized
 from chalicelib.models import (PageQuery, SessionCreate, SessionFilter, SessionPatch, SettingsPatch,
                                SubjectCreate, SubjectPatch, TimerStart, TimerStop)
@@ -180,6 +180,8 @@ def stats_streak():
 # -- identity: sign-in, API tokens, OpenAPI ------------------------------------------------------
 @app.route("/openapi.json")
 def openapi_document():
+    from chalicelib import openapi  # here: its route table and pydantic's schema generation stay off cold starts
+
     return http.ok(openapi.document())
 
 

@@ -5,8 +5,8 @@ hashed user, route, method, status, latency) and, through its ``_aws`` block, th
 CloudWatch extracts from it: no API call on the request path, one log event per request.
 
 In-house rather than Powertools for AWS Lambda: importing Powertools' Logger and Metrics
-measured 35-40 ms (with .pyc) on this machine, above the 30 ms cold-start budget on its
-own; this module needs only the standard library (docs/cost.md has the figures).
+measured 35-40 ms (with .pyc, quiet machine; bench/powertools_import.py), above the 30 ms
+cold-start budget on its own; this module needs only the standard library (docs/cost.md).
 
 Metric cardinality is chosen for cost: every distinct (name, dimensions) is a billed custom
 metric, so Requests and the error counts carry only ``Service``; Latency carries the route.
@@ -38,15 +38,13 @@ def user_hash(user_id: str | None) -> str | None:
 
 
 def emf(metrics: dict[str, tuple[float, str]], dimensions: dict[str, str],
-        per_dimension_set: list[tuple[list[str], list[str]]], properties: dict | None = None,
-        timestamp_ms: int | None = None) -> dict:
+        per_dimension_set: list[tuple[list[str], list[str]]], properties: dict | None = None) -> dict:
     """An EMF document: ``metrics`` maps name -> (value, unit); each (dimension names, metric names)
     pair of ``per_dimension_set`` becomes one CloudWatchMetrics directive."""
     directives = [{"Namespace": NAMESPACE, "Dimensions": [names],
                    "Metrics": [{"Name": m, "Unit": metrics[m][1]} for m in metric_names]}
                   for names, metric_names in per_dimension_set]
-    document = {"_aws": {"Timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
-                         "CloudWatchMetrics": directives}}
+    document = {"_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": directives}}
     document.update(properties or {})
     document.update(dimensions)
     document.update({name: value for name, (value, _) in metrics.items()})

@@ -114,8 +114,11 @@ def test_the_audit_finds_a_call_the_policy_lacks_and_a_grant_no_call_needs(monke
         f"prod authorizer: dynamodb:Scan on {concrete(table, 'prod', 'authorizer')} is not granted (called in t)"]
     index = table + "/index/OTHER"
     assert missing_grants({("api_handler", "dynamodb:Query", index): "t"}, "prod")
+    both = {("authorizer", "dynamodb:GetItem", table): "t", ("authorizer", "dynamodb:UpdateItem", table): "t"}
+    assert not [p for p in unneeded_grants(both, "prod") if "authorizer" in p]
     unneeded = unneeded_grants({("authorizer", "dynamodb:GetItem", table): "t"}, "prod")
-    assert not [p for p in unneeded if "authorizer" in p]
+    assert [p for p in unneeded if "authorizer" in p] == [
+        f"prod authorizer: dynamodb:UpdateItem on {concrete(table, 'prod', 'authorizer')} was never needed by a test"]
     assert f"prod api_handler: dynamodb:GetItem on {concrete(table, 'prod', 'api_handler')} was never needed by a test" \
         in unneeded
 

@@ -16,7 +16,7 @@ import pytest
 from studytracker import ddblocal, localenv
 
 # The IAM audit: record the AWS calls of each Lambda function (tests/iam_recorder.py, tests/test_iam.py).
-from iam_recorder import *  # noqa: E402,F401,F403  (its pytest hooks and the iam_recorder fixture)
+pytest_plugins = ["iam_recorder"]
 
 _DATA = Path(tempfile.mkdtemp(prefix="studytracker-test-"))
 _PORT = localenv.free_port()

@@ -24,9 +24,6 @@ from dataclasses import dataclass, field
 
 import pytest
 
-__all__ = ["RECORDER", "iam_recorder", "pytest_configure", "pytest_deselected", "pytest_collection_modifyitems",
-           "pytest_runtest_setup", "pytest_runtest_logreport"]
-
 CURRENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("lambda_function", default=None)
 PREFIX = "arn:{partition}:"
 TABLE_ITEM_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",

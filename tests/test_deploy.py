@@ -282,6 +282,9 @@ def _variables_the_app_reads() -> set[str]:
                 found.add(argument.value)
             elif isinstance(argument, ast.Name) and argument.id in constants:
                 found.add(constants[argument.id])
+            elif argument is not None:
+                raise AssertionError(f"{path.name}:{node.lineno} reads the variable named by "
+                                     f"{ast.unparse(argument)!r}: use a literal or a module constant")
     return found
 
 

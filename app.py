@@ -217,6 +217,15 @@ def revoke_token(token_id):
 
 
 # -- export and imports --------------------------------------------------------------------------
+from chalicelib import export  # noqa: E402  (imported here: other sections of this file change concurrently)
+
+
+@app.route("/v1/export", authorizer=authorizer)
+def export_data():
+    query = http.parse_query(request(), export.ExportQuery)
+    return export.response(export.build(store(), caller(), query.format))
+
+
 # Imported here, as each section imports its own: other sections of this file change concurrently.
 from chalicelib.imports import models as import_models, service as imports  # noqa: E402
 
@@ -225,6 +234,15 @@ from chalicelib.imports import models as import_models, service as imports  # no
 def import_sessions():
     query = http.parse_query(request(), import_models.ImportQuery)
     return http.ok(imports.import_csv(store(), caller(), http.raw_body(request()), query))
+
+
+# -- backup schedule -----------------------------------------------------------------------------
+from chalicelib import backup  # noqa: E402  (imported here: other sections of this file change concurrently)
+
+
+@app.schedule(backup.SCHEDULE, description="Daily export of the whole table (STUDYTRACKER_BACKUP_SCHEDULE)")
+def backup_table(event):
+    return backup.run_scheduled(store().client, store().table_name)
 
 
 # -- background ----------------------------------------------------------------------------------

@@ -115,7 +115,9 @@ def table(results: dict) -> str:
         s = w["stream"]
         rows.append(("stream handler, 1 record/invocation", f"{s['p50_ms']:.1f}", f"{s['p95_ms']:.1f}",
                      f"{s['p99_ms']:.1f}", f"{s['cpu_ms_p50']:.1f}", f"{s['ddb_requests']:g}",
-                     f"{s['capacity_units']:.2f}", "projection of one new session"))
+                     f"{s['capacity_units']:.2f}",
+                     f"per new session: {s['records_per_write']:.1f} records, {s['read_units_per_write']:.1f} read + "
+                     f"{s['write_units_per_write']:.1f} write units"))
     m = w["middleware"]
     rows.append(("observability middleware alone", f"{m['us_per_request_2xx'] / 1000:.3f}", "", "", "", "0", "",
                  f"{m['us_per_request_2xx']:.1f} us (4xx {m['us_per_request_4xx']:.1f} us), {m['line_bytes']} B/line"))

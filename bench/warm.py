@@ -186,6 +186,7 @@ def summarize(walls: list[float], cpus: list[float], requests: list[int], units:
         "samples": len(walls),
         "p50_ms": statistics.median(walls), "p95_ms": percentile(walls, 95), "p99_ms": percentile(walls, 99),
         "mean_ms": statistics.fmean(walls), "cpu_ms_p50": statistics.median(cpus),
+        "cpu_ms_mean": statistics.fmean(cpus),
         "ddb_requests": statistics.median(requests), "ddb_requests_max": max(requests),
         "read_units": statistics.fmean(u[0] for u in units), "write_units": statistics.fmean(u[1] for u in units),
         "capacity_units": statistics.fmean(u[0] + u[1] for u in units), "log_bytes": statistics.fmean(log_bytes),
@@ -249,39 +250,60 @@ def _has_route(route: str, method: str = "GET") -> bool:
     return method in _ROUTES.get(route, {})
 
 
-def measure_stream(bench: Bench, ddb, streams, table: str, records: int) -> dict | None:
-    """The stream handler per record, one record per invocation (low traffic), after draining the backlog."""
+def measure_stream(bench: Bench, ddb, streams, table: str, writes: int) -> dict | None:
+    """The stream handler, one record per invocation (low traffic), for ``writes`` new sessions.
+
+    A session's record makes the projection write day aggregates, whose own records invoke the
+    handler again: every record a write causes is followed until the stream stays quiet, so the
+    figures per write (invocations, units) cover the whole cascade; per-invocation figures too."""
     from studytracker.streams import StreamReader, invoke
 
     reader = StreamReader(ddb, streams, table)
-    backlog = reader.read()
-    while backlog:  # project what the seeding wrote, so the measured records meet realistic aggregates
-        for start in range(0, len(backlog), 100):
-            invoke(bench.client, backlog[start:start + 100], reader.stream_arn)
-        reader.commit()
-        backlog = reader.read()
-    walls, cpus, requests, units = [], [], [], []
-    for _ in range(records):
-        bench.new_session()
-        fresh = []
-        for _ in range(50):
+
+    def drain(wait_first: float, on_record=None) -> int:
+        seen, quiet, deadline = 0, 0, time.monotonic() + wait_first
+        while quiet < 5:
             fresh = reader.read()
-            if fresh:
-                break
-            time.sleep(0.02)
-        if not fresh:
+            if not fresh:
+                if seen or time.monotonic() > deadline:
+                    quiet += 1
+                time.sleep(0.02)
+                continue
+            quiet = 0
+            for start in range(0, len(fresh), 1 if on_record else 100):
+                batch = fresh[start:start + (1 if on_record else 100)]
+                if on_record:
+                    on_record(batch[0])
+                else:
+                    invoke(bench.client, batch, reader.stream_arn)
+            seen += len(fresh)
+            reader.commit()
+        return seen
+
+    drain(1.0)  # project what the seeding wrote, so the measured records meet realistic aggregates
+    walls, cpus, requests, units, per_write = [], [], [], [], []
+
+    def one(record: dict) -> None:
+        bench.counter.requests.clear()
+        bench.store.capacity.clear()
+        cpu0, wall0 = time.thread_time(), time.perf_counter()
+        invoke(bench.client, [record], reader.stream_arn)
+        walls.append((time.perf_counter() - wall0) * 1000)
+        cpus.append((time.thread_time() - cpu0) * 1000)
+        requests.append(len(bench.counter.requests))
+        units.append(_units(bench.store.capacity))
+
+    for _ in range(writes):
+        bench.new_session()
+        before = len(units)
+        if not drain(2.0, one):
             return None
-        for record in fresh:
-            bench.counter.requests.clear()
-            bench.store.capacity.clear()
-            cpu0, wall0 = time.thread_time(), time.perf_counter()
-            invoke(bench.client, [record], reader.stream_arn)
-            walls.append((time.perf_counter() - wall0) * 1000)
-            cpus.append((time.thread_time() - cpu0) * 1000)
-            requests.append(len(bench.counter.requests))
-            units.append(_units(bench.store.capacity))
-        reader.commit()
-    return summarize(walls, cpus, requests, units, [0] * len(walls))
+        caused = units[before:]
+        per_write.append((len(caused), sum(u[0] for u in caused), sum(u[1] for u in caused)))
+    return {**summarize(walls, cpus, requests, units, [0] * len(walls)),
+            "records_per_write": statistics.fmean(w[0] for w in per_write),
+            "read_units_per_write": statistics.fmean(w[1] for w in per_write),
+            "write_units_per_write": statistics.fmean(w[2] for w in per_write)}
 
 
 def measure_middleware(iterations: int = 20000) -> dict:

@@ -30,7 +30,9 @@ def results(memory_mb: int = 2048) -> dict:
                 "GET /health": route("public", 0.1, 0.1, 0.0, 0.0),          # outside the mix
             },
             "authorizer": {"local token": {"p50_ms": 0.5, "cpu_ms_p50": 0.5, "read_units": 0.0}},
-            "stream": {"p50_ms": 6.0, "cpu_ms_p50": 3.0, "read_units": 2.0, "write_units": 1.0},
+            # One record per write here; per invocation 6 ms (3 waiting + 3 CPU); units per write.
+            "stream": {"mean_ms": 6.0, "cpu_ms_mean": 3.0, "records_per_write": 1.0,
+                       "read_units_per_write": 2.0, "write_units_per_write": 1.0},
             "session_item_bytes": 1024,
         },
     }
@@ -85,6 +87,16 @@ def test_xray_records_one_trace_a_second_then_five_percent():
     # 3.8 M invocations: 2,592,000 seconds in 30 days get their first trace, 5% of the rest.
     assert cost.monthly(load, 2_000_000, False)["X-Ray traces"] == pytest.approx(
         (2_592_000 + 0.05 * 1_208_000) * 5 / 1e6)
+
+
+def test_every_record_a_write_causes_is_an_invocation_but_units_count_once_per_write():
+    data = results()
+    data["warm"]["stream"]["records_per_write"] = 3.0   # the session's record and two aggregates'
+    bill = cost.monthly(cost.workload(data, xray=False), 1_000_000, free_tier=False)
+    # 1 M API + 500 k authorizer + 400 k writes x 3 records = 2.7 M invocations.
+    assert bill["Lambda requests"] == pytest.approx(2_700_000 * 0.20 / 1e6)
+    assert bill["Lambda duration"] == pytest.approx((25_600 + 1_000 + 1_200_000 * 6 / 1000 * 2) * 0.0000166667)
+    assert bill["DynamoDB reads"] == pytest.approx((1_000_000 * 1.0 + 400_000 * 2.0) * 0.125 / 1e6)
 
 
 def test_small_memory_stretches_cpu_time_into_billed_duration():

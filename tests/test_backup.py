@@ -157,13 +157,18 @@ def new_table(dynamodb, create: bool = True) -> str:
 
 @pytest.fixture
 def cli():
-    """Runs `python -m studytracker ...` in-process; the process environment is restored after."""
+    """Runs `python -m studytracker ...` in-process; the process environment is restored after each run."""
     from studytracker.__main__ import main
 
-    saved = dict(os.environ)
-    yield lambda *argv: main([str(a) for a in argv])
-    os.environ.clear()
-    os.environ.update(saved)
+    def run(*argv) -> int:
+        saved = dict(os.environ)
+        try:
+            return main([str(a) for a in argv])
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    return run
 
 
 @pytest.fixture(scope="module")

@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         dynamodb.terminate()
         dynamodb.wait(timeout=10)
-    load = throughput.measure(ROOT, scratch, *_two_free_ports(), args.rate, args.duration, log)
+    load = throughput.measure(ROOT, *_two_free_ports(), args.rate, args.duration, log)
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     results = {

@@ -8,11 +8,9 @@ not as fewer requests sent. Bounded: rate x duration requests per phase, loopbac
 """
 from __future__ import annotations
 
-import compileall
 import http.client
 import json
 import queue
-import shutil
 import signal
 import statistics
 import subprocess
@@ -25,21 +23,6 @@ from pathlib import Path
 
 READY_DEADLINE = 120
 WORKERS = 32
-
-
-def snapshot(root: Path, into: Path) -> Path:
-    """A copy of the working tree to serve from. `chalice local` restarts whenever ANY file under its
-    project changes (it polls mtimes, not following symlinks): engineers edit this tree while the load
-    runs, and the dev runner's own .data/ (its log, the stream checkpoint) changes on every request.
-    So .data/ is a symlink out of the copy, and the .pyc files exist before the server starts."""
-    target = into / "tree"
-    shutil.copytree(root, target, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "node_modules", ".data", "__pycache__", ".hypothesis", ".pytest_cache", "web"))
-    (target / "node_modules").symlink_to(root / "node_modules")
-    (into / "dev-data").mkdir(exist_ok=True)
-    (target / ".data").symlink_to(into / "dev-data")
-    compileall.compile_dir(target, quiet=1)
-    return target
 
 
 class DevStack:
@@ -87,10 +70,18 @@ class DevStack:
                 self.process.wait(timeout=10)
 
     def token(self, user: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "studytracker", "token", "--user", user,
-                               "--ddb-port", str(self.ddb_port)], cwd=self.root, capture_output=True, text=True,
-                              timeout=60, check=True)
-        return done.stdout.strip().splitlines()[-1]
+        """Signs in through the API, as the web UI does (an --in-memory stack keeps its key to itself)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request("POST", "/v1/auth/local", body=json.dumps({"user": user}),
+                               headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            body = response.read()
+        finally:
+            connection.close()
+        if response.status != 201:
+            raise RuntimeError(f"local sign-in failed: {response.status} {body[:200]!r}")
+        return json.loads(body)["token"]
 
 
 _connections = threading.local()
@@ -146,8 +137,8 @@ def load(port: int, token: str, make_request, rate: float, duration: float, expe
             "p50_ms": quantiles[49], "p95_ms": quantiles[94], "p99_ms": quantiles[98], "max_ms": latencies[-1]}
 
 
-def measure(root: Path, scratch: Path, port: int, ddb_port: int, rate: float, duration: float, log) -> dict:
-    with DevStack(snapshot(root, scratch), port, ddb_port, log) as stack:
+def measure(root: Path, port: int, ddb_port: int, rate: float, duration: float, log) -> dict:
+    with DevStack(root, port, ddb_port, log) as stack:
         token = stack.token("loadtest")
         status, body = send(port, "POST", "/v1/subjects", token, {"name": "Load"})
         if status != 201:

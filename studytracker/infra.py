@@ -75,7 +75,7 @@ ARN_TEMPLATES = {
 ITEM_WRITES = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 GRANTS: dict[str, tuple[Grant, ...]] = {
     "api_handler": (
-        Grant(("dynamodb:GetItem", "dynamodb:Query", *ITEM_WRITES, "dynamodb:ConditionCheckItem",
+        Grant(("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", *ITEM_WRITES,
                "dynamodb:BatchWriteItem"), ("table",),
               "the routes read and write the caller's partition (transactions need the item actions)"),
         Grant(("dynamodb:Query",), ("index",), "sessions by start time"),
@@ -85,7 +85,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
               "an API token is looked up by its hash; its last use is recorded"),
     ),
     "on_table_change": (
-        Grant(("dynamodb:GetItem", "dynamodb:Query", *ITEM_WRITES, "dynamodb:BatchWriteItem"), ("table",),
+        Grant(("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:BatchWriteItem"), ("table",),
               "the projection recomputes a day from its sessions and writes the aggregates"),
         Grant(("dynamodb:Query",), ("index",), "sessions by start time"),
     ),

@@ -95,6 +95,7 @@ class Recorder:
     test: str = "?"
     streams: dict[str, str] = field(default_factory=dict)  # shard iterator -> stream ARN
     lock: threading.Lock = field(default_factory=threading.Lock)
+    watchers: list[list[tuple[str, str, str]]] = field(default_factory=list)
     installed: bool = False
 
     def before_parameter_build(self, params, model, context=None, **_):
@@ -107,6 +108,8 @@ class Recorder:
         for action, resource in needs_of(service, model.name, params, self.streams):
             with self.lock:
                 self.needs.setdefault((function, action, resource), self.test)
+                for calls in self.watchers:
+                    calls.append((function, action, resource))
 
     def after_streams_call(self, parsed, context=None, **_):
         # GetRecords names no stream: remember which stream each shard iterator reads.
@@ -147,9 +150,24 @@ class Recorder:
         _threads_inherit_function()
         self.installed = True
 
-    def since(self, marker: int) -> list[tuple[str, str, str]]:
-        """Needs first recorded after ``marker = len(recorder.needs)``."""
-        return list(self.needs)[marker:]
+    @contextlib.contextmanager
+    def isolated(self):
+        """A block whose calls stay out of the run's needs (tests of the recorder itself)."""
+        saved, self.needs = self.needs, {}
+        try:
+            yield
+        finally:
+            self.needs = saved
+
+    @contextlib.contextmanager
+    def watching(self):
+        """Every need recorded in this block, repeats included (``needs`` keeps each need once per run)."""
+        calls: list[tuple[str, str, str]] = []
+        self.watchers.append(calls)
+        try:
+            yield calls
+        finally:
+            self.watchers.remove(calls)
 
 
 def _event_function_name(handler) -> str:

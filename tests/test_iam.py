@@ -126,31 +126,30 @@ def test_the_audit_finds_a_call_the_policy_lacks_and_a_grant_no_call_needs(monke
 def test_calls_are_attributed_to_the_function_running_and_to_the_threads_it_starts(api, iam_recorder):
     import threading
 
-    marker = len(iam_recorder.recorder.needs)
-    status, _ = api.get("/v1/me")
-    assert status == 200
-    assert {n[0] for n in iam_recorder.recorder.since(marker)} == {"api_handler"}
     from chalicelib.runtime import store
 
-    seen = []
-    with iam_recorder.recorder.acting_as("backup_table"):
-        thread = threading.Thread(target=lambda: seen.append(CURRENT.get()))
-        thread.start()
-        thread.join()
-    store().get({"PK": "USER#nobody", "SK": "PROFILE"})  # outside any function: test setup, not recorded
-    assert seen == ["backup_table"]
-    assert {n[0] for n in iam_recorder.recorder.since(marker)} == {"api_handler"}
+    recorder = iam_recorder.recorder
+    with recorder.isolated(), recorder.watching() as calls:
+        status, _ = api.get("/v1/me")
+        assert status == 200
+        store().get({"PK": "USER#nobody", "SK": "PROFILE"})  # outside any function: test setup, not recorded
+    assert calls == [("api_handler", "dynamodb:GetItem", "arn:{partition}:dynamodb:{region}:{account}:table/{table}")]
+    seen, threads = [], []
+    with recorder.isolated(), recorder.watching() as calls, recorder.acting_as("backup_table"):
+        threads.append(threading.Thread(target=lambda: (seen.append(CURRENT.get()), store().get({"PK": "x", "SK": "y"}))))
+        threads[0].start()
+        threads[0].join()
+    assert seen == ["backup_table"] and [c[:2] for c in calls] == [("backup_table", "dynamodb:GetItem")]
 
 
 # -- the flows no other test runs through a Lambda entry point -----------------------------------------
 def test_api_token_requests_are_authorized_by_the_authorizer_reading_the_table(api, client, iam_recorder):
-    marker = len(iam_recorder.recorder.needs)
     status, created = api.post("/v1/tokens", {"name": "phone"})
     assert status == 201, created
-    response = client.http.get("/v1/me", headers={"Authorization": f"Bearer {created['secret']}"})
+    with iam_recorder.recorder.watching() as calls:
+        response = client.http.get("/v1/me", headers={"Authorization": f"Bearer {created['secret']}"})
     assert response.status_code == 200
-    functions = {(function, action) for function, action, _ in iam_recorder.recorder.since(marker)}
-    assert ("authorizer", "dynamodb:GetItem") in functions
+    assert ("authorizer", "dynamodb:GetItem") in {(function, action) for function, action, _ in calls}
 
 
 def test_stream_records_reach_the_projection_through_its_event_source(dynamodb, table, api, client, iam_recorder):
@@ -160,16 +159,16 @@ def test_stream_records_reach_the_projection_through_its_event_source(dynamodb, 
                                           "ended_at": "2026-11-02T10:30:00Z"})
     assert status == 201
     streams_client = ddblocal.client(int(re.search(r":(\d+)$", dynamodb.meta.endpoint_url).group(1)), "dynamodbstreams")
-    marker = len(iam_recorder.recorder.needs)
     # The event source mapping polls the stream with the function's role: read it as the mapping would.
     reader = streams.StreamReader(dynamodb, streams_client, table)  # the mapping knows its stream ARN
-    with iam_recorder.recorder.acting_as("on_table_change"):
-        records = reader.read()
-    assert records
-    streams.invoke(client, records, reader.stream_arn)
+    with iam_recorder.recorder.watching() as calls:
+        with iam_recorder.recorder.acting_as("on_table_change"):
+            records = reader.read()
+        assert records
+        streams.invoke(client, records, reader.stream_arn)
     status, days = api.get("/v1/stats/days?from=2026-11-02&to=2026-11-02")
     assert status == 200 and days["days"][0]["total_seconds"] == 5400, days
-    actions = {action for function, action, _ in iam_recorder.recorder.since(marker) if function == "on_table_change"}
+    actions = {action for function, action, _ in calls if function == "on_table_change"}
     assert {"dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"} <= actions
     assert actions - {"dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"}
 
@@ -202,10 +201,10 @@ def test_the_daily_backup_exports_to_s3_and_prunes_old_backups_under_its_role(ap
     assert status == 201
     old_id = dump.new_backup_id(datetime.now(timezone.utc) - timedelta(days=45))
     dump.export_table(store().client, table, backup.destination_from_env(table), backup_id=old_id)
-    marker = len(iam_recorder.recorder.needs)
     event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
                                             resources=[])
-    result = client.lambda_.invoke("backup_table", event).payload
+    with iam_recorder.recorder.watching() as calls:
+        result = client.lambda_.invoke("backup_table", event).payload
     assert result["items"] >= 2 and result["deleted"], result
     s3 = boto3.client("s3", region_name="us-east-1")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket).get("Contents", [])]
@@ -215,7 +214,7 @@ def test_the_daily_backup_exports_to_s3_and_prunes_old_backups_under_its_role(ap
     assert json.loads(s3.get_object(Bucket=s3_bucket, Key=manifest[0])["Body"].read())["item_count"] >= 2
     part = [k for k in keys if not k.endswith("manifest.json")][0]
     assert gzip.decompress(s3.get_object(Bucket=s3_bucket, Key=part)["Body"].read())
-    recorded = {(f, a) for f, a, _ in iam_recorder.recorder.since(marker)}
+    recorded = {(f, a) for f, a, _ in calls}
     assert {("backup_table", "dynamodb:Scan"), ("backup_table", "s3:PutObject"),
             ("backup_table", "s3:DeleteObject"), ("backup_table", "s3:ListBucket")} <= recorded
 

@@ -237,7 +237,8 @@ def test_every_grant_was_needed_by_a_call_the_tests_saw(stage, iam_recorder):
     if not iam_recorder.whole_suite:
         pytest.skip("only a run of the whole suite can show a grant is unneeded (this run selected tests)")
     if iam_recorder.failed:
-        pytest.skip(f"{len(iam_recorder.failed)} tests failed before the audit: their calls may be missing")
+        pytest.skip(f"{len(iam_recorder.failed)} tests failed before the audit, so their calls may be missing: "
+                    + ", ".join(iam_recorder.failed[:5]))
     problems = unneeded_grants(iam_recorder.recorder.needs, stage)
     assert not problems, "remove these from GRANTS in studytracker/infra.py (or test the code path that needs " \
         "them through its Lambda entry point):\n" + "\n".join(problems)

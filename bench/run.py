@@ -80,7 +80,7 @@ def verdicts(results: dict) -> list[tuple[str, str, bool]]:
         ("warm p95 < 20 ms on every route", f"max {slowest[0]:.1f} ms ({slowest[1]})", slowest[0] < 20),
         ("every read route makes one DynamoDB request",
          "all 1" if not multi else ", ".join(f"{n}: {c}" for n, c in multi.items()), not multi),
-        *((f"{name}: {p['target_rps']:g}/s for {p['duration_s']:.0f} s, 0 errors",
+        *((f"{name}: {p['target_rps']:g}/s for {results['parameters']['duration']:g} s, 0 errors",
            f"{p['achieved_rps']:.1f}/s, {p['errors']} errors",
            p["errors"] == 0 and p["achieved_rps"] >= 0.98 * p["target_rps"]) for name, p in load.items()),
     ]
@@ -159,7 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=100, help="load: requests per second (default 100)")
     parser.add_argument("--duration", type=float, default=60, help="load: seconds per phase (default 60)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--table", action="store_true", help="print the table of the results file, measure nothing")
     args = parser.parse_args(argv)
+    if args.table:
+        print(table(json.loads(args.out.read_text())))
+        return 0
 
     load_at_start = os.getloadavg()  # other work on the machine skews every figure: keep it on record
     scratch = Path(tempfile.mkdtemp(prefix="studytracker-bench-"))
@@ -194,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
     print(table(results))
-    print(f"\nresults: {args.out} (read by `python -m studytracker cost`)")
+    print(f"\nresults: {args.out} (read by `python -m studytracker cost`; "
+          f"`bench/run.py --table` prints this table again from it)")
     return 0
 
 

@@ -106,7 +106,8 @@ def import_rows(store: Store, user: str, lines: Lines, source: str = "auto", tim
 
 def _header(lines: Lines) -> str:
     if isinstance(lines, str):
-        return lines.split("\n", 1)[0]
+        end = lines.find("\n")
+        return lines if end < 0 else lines[:end]
     opened = lines()
     try:
         return next(iter(opened), "")

@@ -548,7 +548,7 @@ def wait_for_stack(cloudformation, name: str, sleep: Callable[[float], None] = t
             last = status
         if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
             return stack
-        if status.endswith("_FAILED") or "ROLLBACK" in status and status.endswith("_COMPLETE"):
+        if status.endswith("_FAILED") or ("ROLLBACK" in status and status.endswith("_COMPLETE")):
             raise SystemExit(f"error: stack {name} ended in {status}: {stack.get('StackStatusReason', '')} "
                              "(see its events in the CloudFormation console)")
         if waited >= timeout:

@@ -15,6 +15,9 @@ from typing import Callable, Iterator
 from .. import keys
 
 BATCH_SIZE = 25  # BatchWriteItem's limit
+# Items per Scan page: bounds memory to segments x pages in flight, whatever the item size
+# (DynamoDB's 1 MB page can hold ~10,000 small items, ~80 MB once parsed by botocore).
+PAGE_ITEMS = 1000
 WRITE_ATTEMPTS = 10
 
 
@@ -24,8 +27,9 @@ class Unprocessed(Exception):
 
 def scan_segment(client, table: str, segment: int, total: int,
                  stop: threading.Event | None = None) -> Iterator[dict]:
-    """Every item of one segment of a parallel Scan, page by page (1 MB each), consistently read."""
-    request = {"TableName": table, "Segment": segment, "TotalSegments": total, "ConsistentRead": True}
+    """Every item of one segment of a parallel Scan, page by page, consistently read."""
+    request = {"TableName": table, "Segment": segment, "TotalSegments": total, "ConsistentRead": True,
+               "Limit": PAGE_ITEMS}
     while True:
         if stop is not None and stop.is_set():
             return

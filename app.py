@@ -3,7 +3,7 @@ import os
 
 from chalice import AuthResponse, Chalice
 
-from chalicelib import auth, http, projection, sessions, settings, subjects, timer, tokens
+from chalicelib import auth, http, projection, sessions, settings, subjects, timer, tokens, webui
 from chalicelib.errors import AppError, Unauthorized
 from chalicelib.models import (PageQuery, SessionCreate, SessionFilter, SessionPatch, SettingsPatch,
                                SubjectCreate, SubjectPatch, TimerStart, TimerStop)
@@ -59,6 +59,22 @@ def request():
 @app.route("/health")
 def health():
     return http.ok({"status": "ok"})
+
+
+# -- web UI (no auth: it signs in itself) --------------------------------------------------------
+@app.route("/")
+def ui_page():
+    return http.static(webui.asset(""))
+
+
+@app.route("/index.html")
+def ui_index():
+    return http.static(webui.asset("index.html"))
+
+
+@app.route("/assets/{name}")
+def ui_asset(name):
+    return http.static(webui.asset(f"assets/{name}"))
 
 
 # -- settings ------------------------------------------------------------------------------------

@@ -58,6 +58,8 @@ def run(host: str, port: int, ddb_port: int, in_memory: bool, data_dir: Path = l
             return 2
     data_dir.mkdir(parents=True, exist_ok=True)
     env = localenv.app_env(ddb_port, data_dir=data_dir)
+    # One signing key for every local stack, so `studytracker token` works against --in-memory too.
+    env["STUDYTRACKER_LOCAL_KEY_FILE"] = str(localenv.DATA_DIR / "local-signing-key")
     localenv.apply(env)
     from chalicelib import auth
     auth.local_key(create=True)

@@ -8,6 +8,7 @@ can measure what each request costs.
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterator
@@ -51,7 +52,8 @@ def _plain(value: Any) -> Any:
 class Store:
     table_name: str
     client: Any = None
-    capacity: list[tuple[str, float]] = field(default_factory=list)
+    # The most recent requests' consumed capacity (bounded: a warm Lambda must not grow without limit).
+    capacity: deque[tuple[str, float]] = field(default_factory=lambda: deque(maxlen=10_000))
 
     def __post_init__(self) -> None:
         from boto3.dynamodb.types import TypeDeserializer, TypeSerializer

@@ -121,7 +121,7 @@ def test_a_use_racing_a_revocation_does_not_resurrect_the_token(api, store):
 def test_malformed_secret_is_refused_without_a_read(store, secret):
     with pytest.raises(Unauthorized):
         tokens.verify(store, secret)
-    assert store.capacity == []
+    assert list(store.capacity) == []
 
 
 def test_well_formed_but_unknown_secret_is_refused(api, client):

@@ -169,7 +169,9 @@ class Store:
                    forward: bool = True, consistent: bool = False, filter_expression: str | None = None,
                    filter_values: dict | None = None, filter_names: dict | None = None) -> tuple[list[dict], dict | None]:
         sort_attr = "LSI1SK" if index == keys.SESSIONS_BY_START else "SK"
-        names = {"#pk": "PK", "#sk": sort_attr, **(filter_names or {})}
+        names = {"#pk": "PK", **(filter_names or {})}
+        if prefix is not None or between is not None:
+            names["#sk"] = sort_attr
         values: dict = {":pk": pk, **(filter_values or {})}
         condition = "#pk = :pk"
         if prefix is not None:

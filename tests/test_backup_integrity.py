@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.backup import destinations, dump, restore
 from chalicelib.backup.dump import BackupCorrupt, BackupFailed, BackupIncomplete
-from test_backup import _user_items, cli, fill, new_table  # noqa: F401  (cli is a fixture)
+from test_backup import _user_items, cli, fill, new_table, scan_all  # noqa: F401  (cli is a fixture)
 
 
 @pytest.fixture
@@ -113,3 +113,26 @@ def _endpoint() -> str:
     import os
 
     return os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+
+
+def test_an_item_listed_twice_in_a_backup_is_restored_once(dynamodb, backup):
+    # BatchWriteItem refuses two writes to one key in a request: restore splits the batch.
+    import hashlib
+    import json
+
+    table, root, manifest = backup
+    part = manifest["parts"][0]
+    path = _path(root, part["name"])
+    lines = gzip.decompress(path.read_bytes()).splitlines(keepends=True)
+    path.write_bytes(gzip.compress(b"".join(lines[:3] + lines[:1] + lines[3:]), mtime=0))
+    data = path.read_bytes()
+    part.update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), items=part["items"] + 1)
+    manifest["item_count"] += 1
+    root.put_bytes(f"{manifest['backup_id']}/manifest.json", json.dumps(manifest).encode())
+    target = new_table(dynamodb)
+    try:
+        result = restore.restore(dynamodb, root, manifest["backup_id"], target)
+        assert result.written == manifest["item_count"]  # the copy is written again, over the first
+        assert scan_all(dynamodb, target) == scan_all(dynamodb, table)
+    finally:
+        dynamodb.delete_table(TableName=target)

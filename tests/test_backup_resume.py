@@ -97,3 +97,28 @@ def test_a_killed_restore_process_resumes_to_an_identical_table(dynamodb, backup
         if process.poll() is None:
             process.kill()
         dynamodb.delete_table(TableName=target)
+
+
+def test_ctrl_c_stops_a_restore_after_the_batch_in_flight_and_keeps_the_checkpoint(dynamodb, backup, tmp_path):
+    _, root, manifest = backup
+    target, checkpoint = new_table(dynamodb), tmp_path / "restore.json"
+    command = [sys.executable, "-m", "studytracker", "restore", str(root.root / manifest["backup_id"]), "--table",
+               target, "--endpoint", os.environ["AWS_ENDPOINT_URL_DYNAMODB"], "--checkpoint", str(checkpoint)]
+    process = subprocess.Popen(command, cwd=localenv.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            if checkpoint.exists() and _written(checkpoint) >= 200:
+                process.send_signal(signal.SIGINT)
+                break
+            time.sleep(0.01)
+        _, err = process.communicate(timeout=10)
+        assert process.returncode == 130, err
+        assert "interrupted: run the same command again to resume" in err
+        done = _written(checkpoint)
+        assert 200 <= done < manifest["item_count"]
+        assert len(scan_all(dynamodb, target)) == done  # every worker finished its batch and recorded it
+    finally:
+        if process.poll() is None:
+            process.kill()
+        dynamodb.delete_table(TableName=target)

@@ -105,3 +105,17 @@ def test_retention_on_s3_deletes_old_backups_but_never_the_newest_complete(dynam
     dump.export_table(dynamodb, table, root, backup_id=recent, max_part_items=1000)
     assert dump.prune(root, keep_days=30, now=now) == [old[2]]
     assert [b.backup_id for b in dump.list_backups(root) if b.complete] == [recent]
+
+
+def test_a_missing_part_or_manifest_on_s3_is_reported(dynamodb, s3, source):
+    table, _ = source
+    root = destinations.for_table(f"s3://{BUCKET}/damaged", table, s3=s3)
+    manifest = dump.export_table(dynamodb, table, root, max_part_items=500)
+    lost = manifest["parts"][0]["name"]
+    s3.delete_object(Bucket=BUCKET, Key=f"damaged/{table}/{lost}")
+    with pytest.raises(dump.BackupCorrupt, match=f"{lost}: missing"):
+        restore.verify(dynamodb, root, manifest["backup_id"])
+    s3.delete_object(Bucket=BUCKET, Key=f"damaged/{table}/{manifest['backup_id']}/manifest.json")
+    with pytest.raises(dump.BackupIncomplete, match="has no manifest.json"):
+        restore.restore(dynamodb, root, manifest["backup_id"], "bk_never_created")
+    assert not [b for b in dump.list_backups(root) if b.complete]

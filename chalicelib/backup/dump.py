@@ -184,8 +184,14 @@ def export_table(client, table_name: str, destination: Destination, *, backup_id
         threads = [threading.Thread(target=run, args=(s,), name=f"backup-segment-{s}") for s in range(segments)]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        try:
+            for thread in threads:
+                thread.join()
+        except BaseException:  # Ctrl-C in the CLI: segments stop after their page in flight
+            stop.set()
+            for thread in threads:
+                thread.join()
+            raise
     if errors:
         segment, error = errors[0]
         raise BackupFailed(f"segment {segment} of {segments} failed: {error.__class__.__name__}: {error}") from error

@@ -215,6 +215,12 @@ def restore(client, destination: Destination, backup_id: str, table: str, *, che
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="restore") as pool:
         futures = [pool.submit(run, part) for part in manifest["parts"]]
+        try:
+            for future in futures:
+                future.exception()  # waits; failures are collected below
+        except BaseException:  # Ctrl-C: workers stop after their batch in flight, the checkpoint stays
+            stop.set()
+            raise
     failures = [f.exception() for f in futures if f.exception() is not None]
     if failures:
         error = failures[0]

@@ -57,7 +57,7 @@ class Destination:
 class LocalDirectory(Destination):
     def __init__(self, root: Path | str):
         self.root = Path(root)
-        self.url = str(self.root)
+        self.url = str(self.root.resolve())  # one spelling per folder: restore checkpoints compare it
 
     def _path(self, name: str) -> Path:
         path = (self.root / name).resolve()

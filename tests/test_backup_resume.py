@@ -103,7 +103,10 @@ def test_ctrl_c_stops_a_restore_after_the_batch_in_flight_and_keeps_the_checkpoi
     _, root, manifest = backup
     target, checkpoint = new_table(dynamodb), tmp_path / "restore.json"
     command = [sys.executable, "-m", "studytracker", "restore", str(root.root / manifest["backup_id"]), "--table",
-               target, "--endpoint", os.environ["AWS_ENDPOINT_URL_DYNAMODB"], "--checkpoint", str(checkpoint)]
+               target, "--endpoint", os.environ["AWS_ENDPOINT_URL_DYNAMODB"], "--checkpoint", str(checkpoint),
+               # One writer: 120 batches in a row, so the interrupt lands mid-restore even on a fast machine
+               # (with four, a quiet machine could finish before the poll saw 200 items).
+               "--workers", "1"]
     process = subprocess.Popen(command, cwd=localenv.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60

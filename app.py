@@ -3,8 +3,10 @@ import os
 
 from chalice import AuthResponse, Chalice
 
-from chalicelib import auth, http, projection, sessions, settings, subjects, timer, tokens, webui
+from chalicelib import (auth, backup, export, http, projection, sessions, settings, stats, subjects, timer,
+                        tokens, webui)
 from chalicelib.errors import AppError, Unauthorized
+from chalicelib.imports import models as import_models, service as imports
 from chalicelib.models import (PageQuery, SessionCreate, SessionFilter, SessionPatch, SettingsPatch,
                                SubjectCreate, SubjectPatch, TimerStart, TimerStop)
 from chalicelib.observability import http_middleware as observe_request
@@ -173,9 +175,6 @@ def discard_timer():
 
 
 # -- statistics ----------------------------------------------------------------------------------
-from chalicelib import stats  # noqa: E402  (imported here: other sections of this file change concurrently)
-
-
 @app.route("/v1/stats/days", authorizer=authorizer)
 def stats_days():
     query = http.parse_query(request(), stats.DaysQuery)
@@ -233,17 +232,10 @@ def revoke_token(token_id):
 
 
 # -- export and imports --------------------------------------------------------------------------
-from chalicelib import export  # noqa: E402  (imported here: other sections of this file change concurrently)
-
-
 @app.route("/v1/export", authorizer=authorizer)
 def export_data():
     query = http.parse_query(request(), export.ExportQuery)
     return export.response(export.build(store(), caller(), query.format))
-
-
-# Imported here, as each section imports its own: other sections of this file change concurrently.
-from chalicelib.imports import models as import_models, service as imports  # noqa: E402
 
 
 @app.route("/v1/imports", methods=["POST"], content_types=["text/csv"], authorizer=authorizer)
@@ -253,9 +245,6 @@ def import_sessions():
 
 
 # -- backup schedule -----------------------------------------------------------------------------
-from chalicelib import backup  # noqa: E402  (imported here: other sections of this file change concurrently)
-
-
 @app.schedule(backup.SCHEDULE, description="Daily export of the whole table (STUDYTRACKER_BACKUP_SCHEDULE)")
 def backup_table(event):
     return backup.run_scheduled(store().client, store().table_name)

@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from . import keys, sessions
+from . import keys, observability, sessions
 from .days import split_by_day, utc_range_for_days, validate_timezone
 from .instants import format_instant, now
 from .streaks import runs
@@ -402,4 +402,6 @@ def handle_records(store, records) -> dict:
     batch = _Batch(store)
     for record in records:
         batch.collect(record)
-    return batch.run()
+    summary = batch.run()
+    observability.stream_batch(processed=summary["records"] - summary["parked"], parked=summary["parked"])
+    return summary

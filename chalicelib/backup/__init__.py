@@ -16,6 +16,8 @@ import logging
 import os
 import re
 
+from .. import observability
+
 log = logging.getLogger("studytracker.backup")
 
 SCHEDULE_ENV = "STUDYTRACKER_BACKUP_SCHEDULE"
@@ -79,4 +81,5 @@ def run_scheduled(client, table: str) -> dict:
     summary = {"backup": f"{destination}/{manifest['backup_id']}", "items": manifest["item_count"],
                "parts": len(manifest["parts"]), "bytes": manifest["bytes"], "deleted": deleted}
     log.info("backup of table %s complete: %s", table, summary)
+    observability.backup_export(items=manifest["item_count"], size_bytes=manifest["bytes"])
     return summary

@@ -69,3 +69,16 @@ package: setup web
 # Package size and cold start with and without the bytecode step, side by side.
 bench-package: setup web
 	$(BIN)/python bench/package.py
+
+# Per-area measurements (scripts that print figures; none is part of `make test`).
+.PHONY: bench-stats bench-backup bench-imports backup
+bench-stats: setup
+	$(BIN)/python bench/stats.py
+bench-backup: setup
+	$(BIN)/python bench/backup.py
+bench-imports: setup
+	$(BIN)/python bench/imports.py
+
+# Back up the local table now (needs `make run` running); backups land in .data/backups/.
+backup: setup
+	$(BIN)/python -m studytracker backup

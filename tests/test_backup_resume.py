@@ -107,7 +107,10 @@ def test_ctrl_c_stops_a_restore_after_the_batch_in_flight_and_keeps_the_checkpoi
                # One writer: 120 batches in a row, so the interrupt lands mid-restore even on a fast machine
                # (with four, a quiet machine could finish before the poll saw 200 items).
                "--workers", "1"]
-    process = subprocess.Popen(command, cwd=localenv.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # A shell that started the run in the background hands SIGINT down as ignored, and Python then
+    # never raises KeyboardInterrupt: give the child the default disposition, as a terminal would.
+    process = subprocess.Popen(command, cwd=localenv.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:

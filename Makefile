@@ -71,13 +71,15 @@ bench-package: setup web
 	$(BIN)/python bench/package.py
 
 # Per-area measurements (scripts that print figures; none is part of `make test`).
-.PHONY: bench-stats bench-backup bench-imports backup
+.PHONY: bench-stats bench-backup bench-imports bench-web backup
 bench-stats: setup
 	$(BIN)/python bench/stats.py
 bench-backup: setup
 	$(BIN)/python bench/backup.py
 bench-imports: setup
 	$(BIN)/python bench/imports.py
+bench-web: setup web browser
+	$(BIN)/python bench/web.py
 
 # Back up the local table now (needs `make run` running); backups land in .data/backups/.
 backup: setup

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Annotated, Generic, Literal, Optional, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
@@ -190,8 +190,3 @@ class Error(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
-
-
-class StudyDate(BaseModel):
-    """A local calendar date query parameter (YYYY-MM-DD)."""
-    value: date

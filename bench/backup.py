@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from chalicelib import keys  # noqa: E402
+from chalicelib.backup import table as backup_table  # noqa: E402
 
 
 def log(message: str) -> None:
@@ -84,9 +85,7 @@ def fill(client_factory, table: str, count: int, threads: int = 4) -> float:
     def write(chunk):
         client = client_factory()
         for start in range(0, len(chunk), 25):
-            pending = {table: [{"PutRequest": {"Item": i}} for i in chunk[start:start + 25]]}
-            while pending:
-                pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+            backup_table.write_batch(client, table, chunk[start:start + 25])
 
     workers = [threading.Thread(target=write, args=(items[n::threads],)) for n in range(threads)]
     for worker in workers:

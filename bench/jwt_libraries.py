@@ -43,6 +43,15 @@ class Candidate:
     copy_stdlib_verifier: bool = False
 
 
+# python-jose verifies the same way with either backend; only the install differs.
+JOSE_VERIFY = f"""
+from jose import jwk as jose_jwk, jwt
+key = jose_jwk.construct(jwk, "RS256")
+def verify(token):
+    claims = jwt.decode(token, key, algorithms=["RS256"], issuer={ISSUER!r})
+    assert claims["token_use"] == "access" and claims["client_id"] == {CLIENT!r}
+"""
+
 CANDIDATES = (
     Candidate(
         "chalicelib.cognito (stdlib)",
@@ -72,25 +81,13 @@ def verify(token):
         "python-jose 3.5.0 (rsa)",
         ("python-jose==3.5.0",),
         "from jose import jwt",
-        f"""
-from jose import jwk as jose_jwk, jwt
-key = jose_jwk.construct(jwk, "RS256")
-def verify(token):
-    claims = jwt.decode(token, key, algorithms=["RS256"], issuer={ISSUER!r})
-    assert claims["token_use"] == "access" and claims["client_id"] == {CLIENT!r}
-""",
+        JOSE_VERIFY,
     ),
     Candidate(
         "python-jose[crypto] 3.5.0",
         ("python-jose[cryptography]==3.5.0",),
         "from jose import jwt",
-        f"""
-from jose import jwk as jose_jwk, jwt
-key = jose_jwk.construct(jwk, "RS256")
-def verify(token):
-    claims = jwt.decode(token, key, algorithms=["RS256"], issuer={ISSUER!r})
-    assert claims["token_use"] == "access" and claims["client_id"] == {CLIENT!r}
-""",
+        JOSE_VERIFY,
     ),
     Candidate(
         "joserfc 1.8.0",

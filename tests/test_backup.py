@@ -14,6 +14,7 @@ import pytest
 
 from chalicelib import keys
 from chalicelib.backup import destinations, dump, restore
+from chalicelib.backup import table as backup_table
 from chalicelib.backup.restore import RestoreRefused
 
 ITEM_TYPES = {"profile", "subject", "subject_name", "session", "timer", "day", "streak", "token", "token_hash",
@@ -94,9 +95,7 @@ def sample_items(count: int) -> list[dict]:
 def fill(client, table: str, items: list[dict], threads: int = 4) -> None:
     def write(chunk: list[dict]) -> None:
         for start in range(0, len(chunk), 25):
-            pending = {table: [{"PutRequest": {"Item": i}} for i in chunk[start:start + 25]]}
-            while pending:
-                pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+            backup_table.write_batch(client, table, chunk[start:start + 25])
 
     workers = [threading.Thread(target=write, args=(items[n::threads],)) for n in range(threads)]
     for worker in workers:

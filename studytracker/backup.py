@@ -101,7 +101,7 @@ def backups_list(args) -> int:
         return 0
     print(f"backups under {root} (oldest first):")
     for info in found:
-        if info.complete:
+        if info.manifest is not None:
             detail = f"complete    {info.manifest['item_count']:>9,} items  {len(info.manifest['parts']):>3} parts"
         else:
             detail = "INCOMPLETE  (no manifest: failed or still running; never restore it)"

@@ -250,7 +250,7 @@ def report(results: dict, profiles: tuple[float, ...], xray: bool) -> str:
     for group, items in GROUPS.items():
         cells = []
         for r in profiles:
-            plan = PLAN.get(r, {}).get(group) if r in PLAN else None
+            plan = PLAN[r].get(group) if r in PLAN else None
             listed, freed = (sum(ours[r][i][item] for item in items) for i in (0, 1))
             cells.append(f" | {_money(plan):>9} {_money(listed):>10} {_money(freed):>10}")
             totals[r][0] += plan or 0.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from datetime import datetime
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def to_lambda_record(record: dict, stream_arn: str, region: str = "us-east-1") -
     """A GetRecords record as Lambda delivers it (epoch-second timestamps, eventSourceARN)."""
     body = dict(record["dynamodb"])
     created = body.get("ApproximateCreationDateTime")
-    if hasattr(created, "timestamp"):
+    if isinstance(created, datetime):
         body["ApproximateCreationDateTime"] = float(int(created.timestamp()))
     return {
         "eventID": record["eventID"], "eventName": record["eventName"],

@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator, Sequence
 
 S3_DEFAULT_PREFIX = "backups"
 
@@ -43,7 +43,7 @@ class Destination:
         """(name, size) of every stored file whose name starts with ``prefix``."""
         raise NotImplementedError
 
-    def delete(self, names: list[str]) -> None:
+    def delete(self, names: Sequence[str]) -> None:
         raise NotImplementedError
 
     def scratch_dir(self) -> str | None:
@@ -99,7 +99,7 @@ class LocalDirectory(Destination):
                     part.startswith(".") for part in relative.split("/")):
                 yield relative, path.stat().st_size
 
-    def delete(self, names: list[str]) -> None:
+    def delete(self, names: Sequence[str]) -> None:
         folders = set()
         for name in names:
             self._path(name).unlink(missing_ok=True)
@@ -152,7 +152,7 @@ class S3Prefix(Destination):
             for entry in page.get("Contents", []):
                 yield entry["Key"][len(self.prefix):], entry["Size"]
 
-    def delete(self, names: list[str]) -> None:
+    def delete(self, names: Sequence[str]) -> None:
         for start in range(0, len(names), 1000):  # DeleteObjects takes at most 1,000 keys
             chunk = [{"Key": self.prefix + n} for n in names[start:start + 1000]]
             response = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": chunk, "Quiet": True})

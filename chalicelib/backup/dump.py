@@ -170,7 +170,8 @@ def export_table(client, table_name: str, destination: Destination, *, backup_id
     backup_id = backup_id or new_backup_id(started)
     if any(True for _ in destination.list(f"{backup_id}/")):
         raise BackupFailed(f"{destination}/{backup_id} already exists: a backup id is used once")
-    totals, stop, errors = _Totals(), threading.Event(), []
+    totals, stop = _Totals(), threading.Event()
+    errors: list[tuple[int, BaseException]] = []
 
     def run(segment: int) -> None:
         try:

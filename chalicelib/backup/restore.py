@@ -336,7 +336,12 @@ def verify(client, destination: Destination, backup_id: str, table: str | None =
     if table is None:
         return report
     tallies = [_Tally() for _ in range(segments)]
-    _table_items(client, table, segments, lambda s, items: [tallies[s].add(i) for i in items])
+
+    def count_into(segment: int, items: Iterable[dict]) -> None:
+        for item in items:
+            tallies[segment].add(item)
+
+    _table_items(client, table, segments, count_into)
     target = _Tally()
     for tally in tallies:
         target.merge(tally)

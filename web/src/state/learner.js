@@ -2,9 +2,10 @@
 // the current study day derived from both.
 
 import { computed, ref } from 'vue'
-import { api, listAll } from './api.js'
-import { studyDay } from './dates.js'
-import { setLocale } from './i18n.js'
+import { getMe, updateMe } from '../api/me.js'
+import { listSubjects } from '../api/subjects.js'
+import { studyDay } from '../lib/dates.js'
+import { setLocale } from '../lib/i18n.js'
 
 export const me = ref(null)
 export const subjects = ref([])
@@ -13,8 +14,9 @@ export const timezone = computed(() => me.value?.timezone ?? 'UTC')
 export const dayStartHour = computed(() => me.value?.day_start_hour ?? 0)
 export const weekStart = computed(() => me.value?.week_start ?? 'monday')
 
-export function today() {
-  return studyDay(Date.now(), timezone.value, dayStartHour.value)
+/** The study day holding `instant` (by default, this moment). */
+export function today(instant = Date.now()) {
+  return studyDay(instant, timezone.value, dayStartHour.value)
 }
 
 export function subjectById(id) {
@@ -24,14 +26,14 @@ export function subjectById(id) {
 export const activeSubjects = computed(() => subjects.value.filter((subject) => !subject.archived))
 
 export async function loadMe() {
-  me.value = await api('v1/me')
+  me.value = await getMe()
   if (me.value.locale) setLocale(me.value.locale)
 }
 
 export async function saveMe(changes) {
-  me.value = await api('v1/me', { method: 'PATCH', body: changes })
+  me.value = await updateMe(changes)
 }
 
 export async function loadSubjects() {
-  subjects.value = await listAll('v1/subjects')
+  subjects.value = await listSubjects()
 }

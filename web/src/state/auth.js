@@ -2,7 +2,8 @@
 // (the local stage's user-name form, Cognito's hosted UI in deployed stages).
 
 import { ref } from 'vue'
-import { authorizeUrl, challengeFor, logoutUrl, randomToken, redirectUri, tokenRequest } from './pkce.js'
+import { exchangeCode, getAuthConfig, signInLocal as requestLocalToken } from '../api/auth.js'
+import { authorizeUrl, challengeFor, logoutUrl, randomToken, redirectUri, tokenRequest } from '../lib/pkce.js'
 
 const TOKEN_KEY = 'studytracker.token'
 const PKCE_KEY = 'studytracker.pkce'
@@ -20,22 +21,12 @@ export function forget() {
   token.value = null
 }
 
-async function json(response) {
-  const body = await response.json().catch(() => null)
-  if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`)
-  return body
-}
-
-export async function authConfig() {
-  return json(await fetch('v1/auth/config'))
+export function authConfig() {
+  return getAuthConfig()
 }
 
 export async function signInLocal(user) {
-  const body = await json(await fetch('v1/auth/local', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ user }),
-  }))
+  const body = await requestLocalToken(user)
   keep(body.token)
 }
 
@@ -58,7 +49,7 @@ export async function finishCognito(config) {
   history.replaceState(null, '', redirect)
   if (!saved || saved.state !== query.get('state')) throw new Error('state mismatch')
   const request = tokenRequest(config, { code, verifier: saved.verifier, redirect })
-  const body = await json(await fetch(request.url, { method: 'POST', body: request.body }))
+  const body = await exchangeCode(request)
   keep(body.access_token)
   return true
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  addDays, daysBetween, fromLocalInput, heatmapCell, studyDay, studyDayStart,
+  addDays, daysBetween, fromLocalInput, heatmapCell, studyDay, studyDayBounds, studyDayStart,
   toLocalInput, weekRange, yearRange, zonedInstant,
 } from './dates.js'
 
@@ -47,6 +47,12 @@ describe('study days', () => {
   it('starts a study day at its hour in the time zone', () => {
     expect(studyDayStart('2026-11-28', 'Asia/Tokyo', 4).toISOString()).toBe('2026-11-27T19:00:00.000Z')
     expect(studyDayStart('2026-07-01', 'Europe/Berlin').toISOString()).toBe('2026-06-30T22:00:00.000Z')
+  })
+
+  it('runs a study day from its start to the next one, 23 hours on a spring-forward day', () => {
+    const { from, to } = studyDayBounds('2026-03-07', 'America/New_York', 4)
+    expect(from.toISOString()).toBe('2026-03-07T09:00:00.000Z')
+    expect(to.toISOString()).toBe('2026-03-08T08:00:00.000Z')
   })
 })
 

@@ -1,9 +1,10 @@
 // The HTTP client: relative URLs (deployed stages serve under /api), the bearer
 // token on every call, and a 401 that sends the learner back to sign-in.
+// Only the modules next to this one call it: each owns one resource's URLs.
 
-import { forget, token } from './auth.js'
+import { forget, token } from '../state/auth.js'
 
-class ApiError extends Error {
+export class ApiError extends Error {
   constructor(status, body) {
     super(body?.error?.message ?? `HTTP ${status}`)
     this.status = status

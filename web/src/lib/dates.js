@@ -80,6 +80,14 @@ export function studyDayStart(date, timezone, dayStartHour = 0) {
   return zonedInstant(date, `${pad(dayStartHour)}:00`, timezone)
 }
 
+/** The instants a study day runs between: { from, to }, `to` being the next day's start. */
+export function studyDayBounds(date, timezone, dayStartHour = 0) {
+  return {
+    from: studyDayStart(date, timezone, dayStartHour),
+    to: studyDayStart(addDays(date, 1), timezone, dayStartHour),
+  }
+}
+
 /** 'YYYY-MM-DDTHH:MM' as an <input type="datetime-local"> shows an instant in a time zone. */
 export function toLocalInput(instant, timezone) {
   const p = zonedParts(instant, timezone)

@@ -3,12 +3,14 @@
 The local stage's environment is set here, before `app` is imported, because the app
 reads its stream ARN at import time (field-notes.md).
 """
+
 from __future__ import annotations
 
 import itertools
 import json
 import os
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,34 @@ def api(client):
 @pytest.fixture
 def other(client):
     return Api(client, "bob")
+
+
+# -- subject and session helpers of the sessions, subjects, timer and identity API tests --
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def subject(api):
+    status, body = api.post("/v1/subjects", {"name": "English", "color": "#336699", "weekly_goal_minutes": 300})
+    assert status == 201, body
+    return body
+
+
+def session_body(subject, start=None, minutes=30, **extra):
+    start = start or NOW - timedelta(hours=2)
+    return {
+        "subject_id": subject["id"],
+        "started_at": iso(start),
+        "ended_at": iso(start + timedelta(minutes=minutes)),
+        **extra,
+    }
+
+
+def snapshot(dynamodb, table):
+    """Every stored item, to prove a rejected request changed nothing."""
+    items = dynamodb.scan(TableName=table, ConsistentRead=True)["Items"]
+    return sorted(json.dumps(i, sort_keys=True) for i in items)

@@ -6,11 +6,12 @@ PORT ?= 8000
 DDB_PORT ?= 8001
 WEB_SOURCES := $(shell find web -type f -not -path 'web/node_modules/*' 2>/dev/null)
 
-.PHONY: setup run test web browser clean help
+.PHONY: setup run test lint web browser clean help
 
 help:
 	@echo "make run   - set up what is missing, serve the app on http://127.0.0.1:$(PORT)"
-	@echo "make test  - set up what is missing, run every test"
+	@echo "make test  - set up what is missing, run every test (make lint first)"
+	@echo "make lint  - ruff (lint + format check), mypy, eslint (web/)"
 
 setup: .venv/.installed node_modules/.installed .venv/.java
 
@@ -42,7 +43,14 @@ browser: .venv/.installed
 run: setup web
 	$(BIN)/python -m studytracker dev --port $(PORT) --ddb-port $(DDB_PORT)
 
-test: setup web browser
+# Style and types first: they fail in seconds, the suite takes minutes.
+lint: setup web/node_modules/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	npm --prefix web run lint
+
+test: lint web browser
 	npm --prefix web test
 	node web/scripts/size.mjs
 	$(BIN)/python -m pytest

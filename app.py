@@ -1,22 +1,49 @@
 """StudyTracker: every route, the stream handler and the schedule. Each handler reads, acts, answers."""
+
 import os
 
 from chalice import AuthResponse, Chalice
+from chalice.app import Request
 
-from chalicelib import (auth, backup, export, http, projection, sessions, settings, stats, subjects, timer,
-                        tokens, webui)
+from chalicelib import (
+    auth,
+    backup,
+    cors,
+    export,
+    http,
+    projection,
+    sessions,
+    settings,
+    signin,
+    stats,
+    subjects,
+    timer,
+    tokens,
+    webui,
+)
 from chalicelib.errors import AppError, Unauthorized
-from chalicelib.imports import models as import_models, service as imports
-from chalicelib.models import (PageQuery, SessionCreate, SessionFilter, SessionPatch, SettingsPatch,
-                               SubjectCreate, SubjectPatch, TimerStart, TimerStop)
+from chalicelib.imports import models as import_models
+from chalicelib.imports import service as imports
+from chalicelib.models import (
+    PageQuery,
+    SessionCreate,
+    SessionFilter,
+    SessionPatch,
+    SettingsPatch,
+    SubjectCreate,
+    SubjectPatch,
+    TimerStart,
+    TimerStop,
+)
 from chalicelib.observability import http_middleware as observe_request
 from chalicelib.runtime import store
 
 app = Chalice(app_name="studytracker")
 # CORS is closed (no headers, no preflight) unless STUDYTRACKER_CORS_ORIGIN names the one web origin.
-app.api.cors = auth.cors_config()
-STREAM_ARN = os.environ.get("STUDYTRACKER_STREAM_ARN",
-                            "arn:aws:dynamodb:ddblocal:000000000000:table/studytracker/stream/local")
+app.api.cors = cors.cors_config()
+STREAM_ARN = os.environ.get(
+    "STUDYTRACKER_STREAM_ARN", "arn:aws:dynamodb:ddblocal:000000000000:table/studytracker/stream/local"
+)
 
 
 # -- cross-cutting -------------------------------------------------------------------------------
@@ -31,8 +58,8 @@ def map_errors(event, get_response):
             auth.principal(event.context)  # 401 before a handler reads, and so validates, the body
         http.raw_body(event)
         return get_response(event)
-    except AppError as error:
-        return auth.with_cors(http.error_response(error), app.api.cors)
+    except AppError as error:  # raised before a view runs; views answer theirs (end of this file)
+        return cors.with_cors(http.error_response(error), app.api.cors)
 
 
 @app.authorizer(ttl_seconds=60)
@@ -50,11 +77,14 @@ def requires_sign_in(event) -> bool:
 
 
 def caller() -> str:
-    return auth.principal(app.current_request.context)
+    return auth.principal(request().context)
 
 
-def request():
-    return app.current_request
+def request() -> Request:
+    """The request being handled (Chalice sets it before a view runs)."""
+    current = app.current_request
+    assert current is not None
+    return current
 
 
 # -- public --------------------------------------------------------------------------------------
@@ -77,6 +107,16 @@ def ui_index():
 @app.route("/assets/{name}")
 def ui_asset(name):
     return http.static(webui.asset(f"assets/{name}"))
+
+
+@app.route("/sw.js")
+def ui_service_worker():
+    return http.static(webui.asset("sw.js"))
+
+
+@app.route("/manifest.webmanifest")
+def ui_manifest():
+    return http.static(webui.asset("manifest.webmanifest"))
 
 
 # -- settings ------------------------------------------------------------------------------------
@@ -202,13 +242,13 @@ def openapi_document():
 
 @app.route("/v1/auth/config")
 def auth_config():
-    return http.ok(auth.sign_in_config())
+    return http.ok(signin.sign_in_config())
 
 
 @app.route("/v1/auth/local", methods=["POST"])
 def sign_in_local():
-    body = http.parse_body(request(), auth.LocalSignIn)
-    return http.created(auth.sign_in_local(store(), body))
+    body = http.parse_body(request(), signin.LocalSignIn)
+    return http.created(signin.sign_in_local(store(), body))
 
 
 @app.route("/v1/tokens", authorizer=authorizer)
@@ -235,7 +275,7 @@ def revoke_token(token_id):
 @app.route("/v1/export", authorizer=authorizer)
 def export_data():
     query = http.parse_query(request(), export.ExportQuery)
-    return export.response(export.build(store(), caller(), query.format))
+    return http.download(export.build(store(), caller(), query.format))
 
 
 @app.route("/v1/imports", methods=["POST"], content_types=["text/csv"], authorizer=authorizer)
@@ -254,3 +294,7 @@ def backup_table(event):
 @app.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")
 def on_table_change(event):
     return projection.handle_records(store(), event)
+
+
+# Last, once every route is registered: each view answers the AppError it raises (see http.answer_errors_in_views).
+http.answer_errors_in_views(app.routes)

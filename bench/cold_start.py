@@ -11,6 +11,7 @@ invokes the function; the authorizer's principal already in the event, as API Ga
 Time is measured inside the child, from its first line to the response (interpreter start-up
 is the same for all and excluded). The project's .pyc files are in place for every variant.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,7 @@ FASTAPI_PINS = ("fastapi==0.163.2", "mangum==0.22.0", "boto3==1.44.8", "pydantic
 ITEM_ID = "item-1"
 BENCH_USER = "local-bench"
 
-CHILD = textwrap.dedent('''
+CHILD = textwrap.dedent("""
     import time
     _t0 = time.perf_counter()
     import json, os, sys, types
@@ -66,7 +67,8 @@ CHILD = textwrap.dedent('''
         observability.http_middleware(Request(), lambda request: Response())
         sys.stdout = real
         _t2 = time.perf_counter()
-        sys.stderr.write("RESULT " + json.dumps({"import_ms": (_t2 - _t1) * 1000, "total_ms": (_t2 - _t1) * 1000}) + "\\n")
+        _ms = (_t2 - _t1) * 1000
+        sys.stderr.write("RESULT " + json.dumps({"import_ms": _ms, "total_ms": _ms}) + "\\n")
         sys.exit(0)
     if variant in ("app", "app-no-obs"):
         import app as module
@@ -82,9 +84,9 @@ CHILD = textwrap.dedent('''
     _t2 = time.perf_counter()
     assert response["statusCode"] == 200, response
     sys.stderr.write("RESULT " + json.dumps({"import_ms": (_t1 - _t0) * 1000, "total_ms": (_t2 - _t0) * 1000}) + "\\n")
-''')
+""")
 
-REFERENCE_HANDLER = '''
+REFERENCE_HANDLER = """
 import os
 
 import boto3
@@ -106,9 +108,11 @@ def read_item(item_id: str) -> dict:
     got = _client.get_item(TableName=os.environ["STUDYTRACKER_TABLE"],
                            Key={"PK": {"S": "BENCH"}, "SK": {"S": item_id}})["Item"]
     return Item(id=got["SK"]["S"], name=got["name"]["S"]).model_dump()
-'''
+"""
 
-FLOOR_APP = REFERENCE_HANDLER + '''
+FLOOR_APP = (
+    REFERENCE_HANDLER
+    + """
 from chalice import Chalice
 
 app = Chalice(app_name="floor")
@@ -117,9 +121,12 @@ app = Chalice(app_name="floor")
 @app.route("/items/{item_id}")
 def get_item(item_id):
     return read_item(item_id)
-'''
+"""
+)
 
-FASTAPI_APP = REFERENCE_HANDLER + '''
+FASTAPI_APP = (
+    REFERENCE_HANDLER
+    + """
 from fastapi import FastAPI
 from mangum import Mangum
 
@@ -132,14 +139,22 @@ def get_item(item_id: str):
 
 
 handler = Mangum(api, lifespan="off")
-'''
+"""
+)
 
 
 def seed(ddb, table: str) -> None:
     """The items every variant reads: the bench user's settings and the references' item."""
-    ddb.put_item(TableName=table, Item={"PK": {"S": f"USER#{BENCH_USER}"}, "SK": {"S": "PROFILE"},
-                                        "type": {"S": "profile"}, "timezone": {"S": "Asia/Tokyo"},
-                                        "version": {"N": "1"}})
+    ddb.put_item(
+        TableName=table,
+        Item={
+            "PK": {"S": f"USER#{BENCH_USER}"},
+            "SK": {"S": "PROFILE"},
+            "type": {"S": "profile"},
+            "timezone": {"S": "Asia/Tokyo"},
+            "version": {"N": "1"},
+        },
+    )
     ddb.put_item(TableName=table, Item={"PK": {"S": "BENCH"}, "SK": {"S": ITEM_ID}, "name": {"S": "bench"}})
 
 
@@ -151,8 +166,9 @@ def fastapi_python(log) -> Path:
     if not (home / ".complete").exists():
         log(f"building the FastAPI + Mangum reference venv in {home} (once) ...")
         venv.EnvBuilder(with_pip=True, clear=True).create(home)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *FASTAPI_PINS],
-                       check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *FASTAPI_PINS], check=True
+        )
         (home / ".complete").touch()
     return python
 
@@ -164,12 +180,18 @@ def write_references(workdir: Path) -> None:
 
 
 def run_child(python: Path, variant: str, app_dir: Path, workdir: Path, env: dict) -> dict:
-    done = subprocess.run([str(python), str(workdir / "child.py"), variant, str(app_dir)], cwd=app_dir,
-                          env={**env, "BENCH_USER": BENCH_USER}, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(python), str(workdir / "child.py"), variant, str(app_dir)],
+        cwd=app_dir,
+        env={**env, "BENCH_USER": BENCH_USER},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     results = [line for line in done.stderr.splitlines() if line.startswith("RESULT ")]
     if done.returncode != 0 or not results:
         raise RuntimeError(f"cold start of {variant} failed:\n{done.stderr[-2000:]}")
-    return json.loads(results[-1][len("RESULT "):])
+    return json.loads(results[-1][len("RESULT ") :])
 
 
 def measure(root: Path, workdir: Path, env: dict, runs: int, log) -> dict:
@@ -190,13 +212,16 @@ def measure(root: Path, workdir: Path, env: dict, runs: int, log) -> dict:
         log(f"cold start round {index + 1}/{runs}")
         for variant, (python, app_dir) in variants.items():
             samples[variant].append(run_child(python, variant, app_dir, workdir, env))
-    return {variant: {
-        "runs": runs,
-        "total_ms_p50": statistics.median(s["total_ms"] for s in rows),
-        "import_ms_p50": statistics.median(s["import_ms"] for s in rows),
-        "total_ms_min": min(s["total_ms"] for s in rows),
-        "total_ms_max": max(s["total_ms"] for s in rows),
-    } for variant, rows in samples.items()}
+    return {
+        variant: {
+            "runs": runs,
+            "total_ms_p50": statistics.median(s["total_ms"] for s in rows),
+            "import_ms_p50": statistics.median(s["import_ms"] for s in rows),
+            "total_ms_min": min(s["total_ms"] for s in rows),
+            "total_ms_max": max(s["total_ms"] for s in rows),
+        }
+        for variant, rows in samples.items()
+    }
 
 
 def os_env(ddb_env: dict) -> dict:

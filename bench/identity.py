@@ -10,6 +10,7 @@ document, and the import cost of the identity modules. Prints figures; asserts n
 
 Usage: .venv/bin/python bench/identity.py [--calls 300] [--runs 15]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,14 @@ def cognito_token() -> tuple[str, dict]:
     numbers = key.public_key().public_numbers()
     jwk = {"kid": "k1", "alg": "RS256", "kty": "RSA", "use": "sig", "n": number(numbers.n), "e": number(numbers.e)}
     now = int(time.time())
-    claims = {"sub": "bench-sub", "iss": f"https://cognito-idp.{REGION}.amazonaws.com/{POOL}", "client_id": CLIENT,
-              "token_use": "access", "iat": now, "exp": now + 3600}
+    claims = {
+        "sub": "bench-sub",
+        "iss": f"https://cognito-idp.{REGION}.amazonaws.com/{POOL}",
+        "client_id": CLIENT,
+        "token_use": "access",
+        "iat": now,
+        "exp": now + 3600,
+    }
     signing_input = f"{b64(json.dumps({'kid': 'k1', 'alg': 'RS256'}).encode())}.{b64(json.dumps(claims).encode())}"
     signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
     return f"{signing_input}.{b64(signature)}", {"keys": [jwk]}
@@ -63,8 +70,14 @@ def cognito_token() -> tuple[str, dict]:
 def fresh_import_ms(statement: str, runs: int, prelude: str = "") -> float:
     code = f"import time\n{prelude}\nt = time.perf_counter()\n{statement}\nprint(time.perf_counter() - t)"
     env = {**os.environ, "STUDYTRACKER_STAGE": "local"}
-    samples = [float(subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                                    check=True).stdout.strip().splitlines()[-1]) for _ in range(runs)]
+    samples = [
+        float(
+            subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        for _ in range(runs)
+    ]
     return statistics.median(samples) * 1e3
 
 
@@ -96,7 +109,7 @@ def main() -> None:
 
         print(f"\n{'authorize':<38} {'median':>9} {'p95':>9}")
         for name, header in (("local token (HMAC)", local), ("API token (GetItem, consistent)", api_token)):
-            median, p95 = timed(lambda: auth.authenticate(header), args.calls)
+            median, p95 = timed(lambda header=header: auth.authenticate(header), args.calls)
             print(f"{name:<38} {median:>6.0f} us {p95:>6.0f} us")
         os.environ["STUDYTRACKER_STAGE"] = "dev"
         auth.reset()
@@ -111,28 +124,33 @@ def main() -> None:
         store().capacity.clear()
         tokens.verify(store(), created.secret, now() + timedelta(hours=2))
         hourly = list(store().capacity)
-        print(f"\nAPI token authorization, capacity units: steady {steady}; "
-              f"first use in an hour {hourly}")
+        print(f"\nAPI token authorization, capacity units: steady {steady}; first use in an hour {hourly}")
 
         started = time.perf_counter()
         document = openapi.document()
         first = (time.perf_counter() - started) * 1e3
         median, _ = timed(openapi.document, 100)
         served = len(json.dumps(document))
-        print(f"\nopenapi.document(): first {first:.1f} ms (generation), cached {median:.2f} us; "
-              f"{len(document['paths'])} paths, {served / 1024:.1f} KiB")
+        print(
+            f"\nopenapi.document(): first {first:.1f} ms (generation), cached {median:.2f} us; "
+            f"{len(document['paths'])} paths, {served / 1024:.1f} KiB"
+        )
     finally:
         process.terminate()
         process.wait(timeout=10)
 
     whole = fresh_import_ms("import app", args.runs)
-    rest = ("import chalice, pydantic, boto3; from chalicelib import (http, models, sessions, subjects, timer, "
-            "settings, projection, stats, export, runtime, webui, observability); "
-            "from chalicelib.imports import models as _m, service as _s; import chalicelib.backup")
+    rest = (
+        "import chalice, pydantic, boto3; from chalicelib import (http, models, sessions, subjects, timer, "
+        "settings, projection, stats, export, runtime, webui, observability); "
+        "from chalicelib.imports import models as _m, service as _s; import chalicelib.backup"
+    )
     added = fresh_import_ms("from chalicelib import auth, tokens", args.runs, prelude=rest)
     described = fresh_import_ms("from chalicelib import openapi", args.runs, prelude=rest + "; import app")
-    print(f"\nimport app (fresh process, median of {args.runs}): {whole:.0f} ms; on top of everything else it "
-          f"imports: auth + tokens {added:.1f} ms; openapi (imported by GET /openapi.json only) {described:.1f} ms")
+    print(
+        f"\nimport app (fresh process, median of {args.runs}): {whole:.0f} ms; on top of everything else it "
+        f"imports: auth + tokens {added:.1f} ms; openapi (imported by GET /openapi.json only) {described:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

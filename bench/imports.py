@@ -7,6 +7,7 @@ rows per second of the import and of the re-import (wall clock, first line read 
 process's peak resident memory (VmHWM) and how far it rose during the import.
 Usage: .venv/bin/python bench/imports.py [ROWS ...]   (default: 5000 50000)
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,10 @@ sys.path.insert(0, str(ROOT))
 
 from studytracker import ddblocal, localenv  # noqa: E402
 
-HEADER = ("User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,"
-          "Duration,Tags,Amount (USD)\n")
+HEADER = (
+    "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,"
+    "Duration,Tags,Amount (USD)\n"
+)
 SUBJECTS = ["英語", "数学", "物理", "History", "Chemistry", "日本史", "Biology", "Music"]
 TABLE = "bench_imports"
 
@@ -59,15 +62,22 @@ def write_export(path: Path, rows: int) -> Path:
         for index in range(rows):
             start = first + timedelta(days=index // 8, minutes=90 * (index % 8))
             end = start + timedelta(minutes=45 + index % 30)
-            file.write(f'Aoi Tanaka,aoi@example.com,,{SUBJECTS[index % 8]},,"Chapter {index}, exercises 1–12",No,'
-                       f"{start:%Y-%m-%d},{start:%H:%M:%S},{end:%Y-%m-%d},{end:%H:%M:%S},{end - start},"
-                       f'"homework, review",\n')
+            file.write(
+                f'Aoi Tanaka,aoi@example.com,,{SUBJECTS[index % 8]},,"Chapter {index}, exercises 1–12",No,'
+                f"{start:%Y-%m-%d},{start:%H:%M:%S},{end:%Y-%m-%d},{end:%H:%M:%S},{end - start},"
+                f'"homework, review",\n'
+            )
     return path
 
 
 def measure(path: Path, user: str, port: int) -> dict:
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(path), user, "--endpoint", localenv.endpoint(port),
-                           "--table", TABLE], cwd=ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path), user, "--endpoint", localenv.endpoint(port), "--table", TABLE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
@@ -75,20 +85,26 @@ def main(sizes: list[int]) -> None:
     port = localenv.free_port()
     process = ddblocal.start(port)
     try:
-        print(f"DynamoDB Local (in memory) ready in {ddblocal.wait_ready(port, process):.1f} s; "
-              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"DynamoDB Local (in memory) ready in {ddblocal.wait_ready(port, process):.1f} s; "
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        )
         ddblocal.ensure_table(ddblocal.client(port), TABLE)
-        print(f"{'rows':>7} {'file MiB':>8} {'import s':>8} {'rows/s':>7} {'re-import rows/s':>16} "
-              f"{'peak RSS MiB':>12} {'RSS rise during import MiB':>26}")
+        print(
+            f"{'rows':>7} {'file MiB':>8} {'import s':>8} {'rows/s':>7} {'re-import rows/s':>16} "
+            f"{'peak RSS MiB':>12} {'RSS rise during import MiB':>26}"
+        )
         with tempfile.TemporaryDirectory() as scratch:
             for rows in sizes:
                 path = write_export(Path(scratch) / f"{rows}.csv", rows)
                 result = measure(path, f"learner{rows}", port)
                 assert result["report"]["sessions_created"] == rows, result["report"]
                 assert result["again"]["duplicates_skipped"] == rows, result["again"]
-                print(f"{rows:>7} {path.stat().st_size / 2**20:>8.1f} {result['seconds']:>8.1f} "
-                      f"{rows / result['seconds']:>7.0f} {rows / result['again_seconds']:>16.0f} "
-                      f"{result['peak'] / 2**20:>12.1f} {result['growth'] / 2**20:>26.1f}")
+                print(
+                    f"{rows:>7} {path.stat().st_size / 2**20:>8.1f} {result['seconds']:>8.1f} "
+                    f"{rows / result['seconds']:>7.0f} {rows / result['again_seconds']:>16.0f} "
+                    f"{result['peak'] / 2**20:>12.1f} {result['growth'] / 2**20:>26.1f}"
+                )
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         process.terminate()

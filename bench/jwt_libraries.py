@@ -154,8 +154,7 @@ ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE
 
 
 def run(python: Path, *args: str, stdin: str | None = None) -> str:
-    return subprocess.run([str(python), *args], input=stdin, capture_output=True, text=True, check=True,
-                          env=ENV).stdout
+    return subprocess.run([str(python), *args], input=stdin, capture_output=True, text=True, check=True, env=ENV).stdout
 
 
 def site_packages(env: Path) -> Path:
@@ -168,8 +167,15 @@ def build_env(candidate: Candidate, workdir: Path) -> Path:
         venv.EnvBuilder(with_pip=True, clear=True).create(env)
         before = set(site_packages(env).iterdir())
         if candidate.requirements:
-            run(env / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                *candidate.requirements)
+            run(
+                env / "bin" / "python",
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                *candidate.requirements,
+            )
         if candidate.copy_stdlib_verifier:
             (site_packages(env) / "chalicelib").mkdir()
             (site_packages(env) / "chalicelib" / "__init__.py").write_text("")
@@ -233,16 +239,22 @@ def main() -> None:
         run(env / "bin" / "python", "-c", candidate.import_statement)  # writes the .pyc files
     warm = import_ms(envs, args.runs)
 
-    print(f"Python {sys.version.split()[0]}, {platform.machine()}, load average {os.getloadavg()[0]:.1f}"
-          f" on {os.cpu_count()} CPUs, {args.runs} runs")
+    print(
+        f"Python {sys.version.split()[0]}, {platform.machine()}, load average {os.getloadavg()[0]:.1f}"
+        f" on {os.cpu_count()} CPUs, {args.runs} runs"
+    )
     print(f"{'library':<28} {'installed':>9}  {'import (.pyc)':>13}  {'import (no .pyc)':>16}  {'verify':>7}")
     for candidate, env in envs.items():
         print(f"measuring verify with {candidate.name} ...", file=sys.stderr)
-        verify_us = float(run(env / "bin" / "python", "-c", TIME_VERIFY,
-                              stdin=json.dumps({**case, "setup": candidate.setup})))
-        print(f"{candidate.name:<28} {installed_mb(env):>6.2f} MB  {warm[candidate]:>10.1f} ms"
-              f"  {cold[candidate]:>13.1f} ms"
-              f"  {verify_us:>4.0f} us", flush=True)
+        verify_us = float(
+            run(env / "bin" / "python", "-c", TIME_VERIFY, stdin=json.dumps({**case, "setup": candidate.setup}))
+        )
+        print(
+            f"{candidate.name:<28} {installed_mb(env):>6.2f} MB  {warm[candidate]:>10.1f} ms"
+            f"  {cold[candidate]:>13.1f} ms"
+            f"  {verify_us:>4.0f} us",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ Packages the app once (offline: a region, no credentials), adds bytecode to a co
 
 Runs alternate between the variants so machine noise hits both alike. Prints figures only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,8 +66,13 @@ def package(out: Path) -> Path:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STUDYTRACKER_", "COGNITO_"))}
     env["AWS_DEFAULT_REGION"] = "us-east-1"
     started = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).with_name("chalice")), "package", "--stage", "prod", str(out)],
-                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(Path(sys.executable).with_name("chalice")), "package", "--stage", "prod", str(out)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     print(f"chalice package --stage prod: {time.perf_counter() - started:.1f} s")
     return out / "deployment.zip"
 
@@ -80,13 +86,14 @@ def sizes(zip_path: Path) -> tuple[float, float, int]:
 def cold_start(zip_path: Path, env: dict) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-task-") as target:
         started = time.perf_counter()
-        run = subprocess.run([sys.executable, "-c", CHILD, str(zip_path), target], env=env, cwd=target,
-                             capture_output=True, text=True)
+        run = subprocess.run(
+            [sys.executable, "-c", CHILD, str(zip_path), target], env=env, cwd=target, capture_output=True, text=True
+        )
         wall = time.perf_counter() - started
     lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT ")]
     if run.returncode or not lines:
         raise SystemExit(f"cold start failed:\n{run.stdout}\n{run.stderr}")
-    return {"wall": wall, **json.loads(lines[-1][len("RESULT "):])}
+    return {"wall": wall, **json.loads(lines[-1][len("RESULT ") :])}
 
 
 def main() -> int:
@@ -111,8 +118,11 @@ def main() -> int:
         process = ddblocal.start(port, None, scratch / "dynamodb.log")
         try:
             ddblocal.wait_ready(port, process)
-            env = {**localenv.app_env(port, table="bench", data_dir=scratch), "PYTHONDONTWRITEBYTECODE": "1",
-                   "PATH": os.environ.get("PATH", "")}
+            env = {
+                **localenv.app_env(port, table="bench", data_dir=scratch),
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PATH": os.environ.get("PATH", ""),
+            }
             ddblocal.ensure_table(ddblocal.client(port), "bench")
             localenv.apply(env)
             settings.ensure(store(), auth.local_user_id("bench"))
@@ -127,20 +137,28 @@ def main() -> int:
             process.wait(timeout=10)
 
         print(f"\nPython {sys.version.split()[0]}, {os.cpu_count()} CPUs; median of {args.runs} fresh processes each\n")
-        header = f"{'':32} {'zip MB':>7} {'unzip MB':>8} {'files':>6} {'wall ms':>8} {'unzip':>6} " \
-                 f"{'import':>7} {'1st req':>7} {'RSS MB':>7}"
+        header = (
+            f"{'':32} {'zip MB':>7} {'unzip MB':>8} {'files':>6} {'wall ms':>8} {'unzip':>6} "
+            f"{'import':>7} {'1st req':>7} {'RSS MB':>7}"
+        )
         print(header)
         for name, path in variants.items():
             zipped, unzipped, files = sizes(path)
             median = {k: statistics.median(r[k] for r in timings[name]) for k in timings[name][0]}
-            print(f"{name:32} {zipped:7.2f} {unzipped:8.2f} {files:6d} {median['wall'] * 1e3:8.0f} "
-                  f"{median['unzip'] * 1e3:6.0f} {median['import'] * 1e3:7.0f} {median['request'] * 1e3:7.0f} "
-                  f"{median['rss_mb']:7.0f}")
+            print(
+                f"{name:32} {zipped:7.2f} {unzipped:8.2f} {files:6d} {median['wall'] * 1e3:8.0f} "
+                f"{median['unzip'] * 1e3:6.0f} {median['import'] * 1e3:7.0f} {median['request'] * 1e3:7.0f} "
+                f"{median['rss_mb']:7.0f}"
+            )
         names = list(variants)
-        saved = [a["import"] + a["request"] - b["import"] - b["request"]
-                 for a, b in zip(timings[names[0]], timings[names[1]])]
-        print(f"\nimport + first request saved by bytecode: median {statistics.median(saved) * 1e3:.0f} ms "
-              f"(min {min(saved) * 1e3:.0f}, max {max(saved) * 1e3:.0f}) per cold start")
+        saved = [
+            a["import"] + a["request"] - b["import"] - b["request"]
+            for a, b in zip(timings[names[0]], timings[names[1]], strict=True)
+        ]
+        print(
+            f"\nimport + first request saved by bytecode: median {statistics.median(saved) * 1e3:.0f} ms "
+            f"(min {min(saved) * 1e3:.0f}, max {max(saved) * 1e3:.0f}) per cold start"
+        )
     return 0
 
 

@@ -7,6 +7,7 @@ With .pyc files in place; the Lambda zip ships none, which makes every figure la
 
 Usage: .venv/bin/python bench/powertools_import.py [--runs 21]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,10 @@ def powertools_python() -> Path:
     if not (home / ".complete").exists():
         print(f"building {home} (once) ...", file=sys.stderr)
         venv.EnvBuilder(with_pip=True, clear=True).create(home)
-        subprocess.run([str(home / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        *PINS], check=True)
+        subprocess.run(
+            [str(home / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *PINS],
+            check=True,
+        )
         (home / ".complete").touch()
     return home / "bin" / "python"
 
@@ -53,8 +56,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21)
     args = parser.parse_args()
-    pythons = {"Powertools Logger + Metrics": powertools_python(), "Powertools Logger": powertools_python(),
-               "chalicelib.observability": Path(sys.executable)}
+    pythons = {
+        "Powertools Logger + Metrics": powertools_python(),
+        "Powertools Logger": powertools_python(),
+        "chalicelib.observability": Path(sys.executable),
+    }
     for python in set(pythons.values()):  # write .pyc files before measuring
         subprocess.run([str(python), "-c", BASE], check=True)
     for name, statement in CANDIDATES.items():

@@ -15,6 +15,7 @@ Phases:
 
 Usage: .venv/bin/python bench/stats.py [--calls 200] [--years 3] [--fresh 20] [--json PATH]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,9 +24,8 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from studytracker import ddblocal, localenv  # noqa: E402
 
-UTC = timezone.utc
+UTC = UTC
 TABLE = "bench-stats"
 
 
@@ -66,10 +66,16 @@ def seed(store, learner: Learner, years: int) -> tuple[int, date, date]:
     from chalicelib import sessions, settings, subjects
     from chalicelib.models import SettingsPatch, SubjectCreate
 
-    settings.update(store, learner.user_id, SettingsPatch(timezone="Asia/Tokyo", day_start_hour=4,
-                                                          weekly_goal_minutes=600, daily_goal_minutes=90), None)
-    subject_ids = [subjects.create(store, learner.user_id, SubjectCreate(name=n, weekly_goal_minutes=180)).id
-                   for n in ("Math", "English", "Physics")]
+    settings.update(
+        store,
+        learner.user_id,
+        SettingsPatch(timezone="Asia/Tokyo", day_start_hour=4, weekly_goal_minutes=600, daily_goal_minutes=90),
+        None,
+    )
+    subject_ids = [
+        subjects.create(store, learner.user_id, SubjectCreate(name=n, weekly_goal_minutes=180)).id
+        for n in ("Math", "English", "Physics")
+    ]
     chance = random.Random(7)
     last = datetime.now(UTC).date() - timedelta(days=1)
     first = last - timedelta(days=365 * years - 1)
@@ -77,10 +83,23 @@ def seed(store, learner: Learner, years: int) -> tuple[int, date, date]:
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
         for slot, hour in enumerate((9, 20)):  # JST 18:00 and 05:00 next morning (04:00 day start)
-            start = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=hour, minutes=chance.randint(0, 50))
+            start = datetime.combine(day, datetime.min.time(), UTC) + timedelta(
+                hours=hour, minutes=chance.randint(0, 50)
+            )
             length = timedelta(minutes=chance.randint(20, 90))
-            items.append(sessions.build_item(learner.user_id, f"b{offset:05d}{slot}", chance.choice(subject_ids),
-                                             start, start + length, "", [], 1, "2024-01-01T00:00:00Z"))
+            items.append(
+                sessions.build_item(
+                    learner.user_id,
+                    f"b{offset:05d}{slot}",
+                    chance.choice(subject_ids),
+                    start,
+                    start + length,
+                    "",
+                    [],
+                    1,
+                    "2024-01-01T00:00:00Z",
+                )
+            )
     store.batch_write(puts=items)
     return len(items), first, last
 
@@ -95,8 +114,9 @@ def many_users(store, learners: int, each: int) -> None:
         subject_id = subjects.create(store, user, SubjectCreate(name="Math")).id
         for k in range(each):
             end = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2 * k + 1)
-            sessions.create(store, user, SessionCreate(subject_id=subject_id, started_at=end - timedelta(minutes=30),
-                                                       ended_at=end))
+            sessions.create(
+                store, user, SessionCreate(subject_id=subject_id, started_at=end - timedelta(minutes=30), ended_at=end)
+            )
 
 
 def feed(reader, client, records: list[dict], batch_size: int = 100) -> tuple[float, dict]:
@@ -105,7 +125,7 @@ def feed(reader, client, records: list[dict], batch_size: int = 100) -> tuple[fl
     totals: dict = {}
     started = time.perf_counter()
     for start in range(0, len(records), batch_size):
-        summary = invoke(client, records[start:start + batch_size], reader.stream_arn).payload
+        summary = invoke(client, records[start : start + batch_size], reader.stream_arn).payload
         for name, value in summary.items():
             totals[name] = totals.get(name, 0) + value
     return time.perf_counter() - started, totals
@@ -141,8 +161,15 @@ def routes(store, learner: Learner, calls: int, last: date) -> list[dict]:
             timings.append((time.perf_counter() - started) * 1000)
             capacity.append(sum(units for _, units in store.capacity))
             requests.append(len(store.capacity))
-        rows.append({"route": name, "p50_ms": statistics.median(timings), "p95_ms": percentile(timings, 0.95),
-                     "read_units": statistics.median(capacity), "requests": statistics.median(requests)})
+        rows.append(
+            {
+                "route": name,
+                "p50_ms": statistics.median(timings),
+                "p95_ms": percentile(timings, 0.95),
+                "read_units": statistics.median(capacity),
+                "requests": statistics.median(requests),
+            }
+        )
     return rows
 
 
@@ -166,8 +193,14 @@ def freshness(app, ddb_port: int, learner: Learner, samples: int) -> list[float]
             for n in range(samples):
                 before = sum(d["total_seconds"] for d in learner.get(window)["days"])
                 end = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1 + 2 * n)
-                learner.post("/v1/sessions", {"subject_id": subject_id, "started_at": (end - timedelta(seconds=60)).isoformat(),
-                                              "ended_at": end.isoformat()})
+                learner.post(
+                    "/v1/sessions",
+                    {
+                        "subject_id": subject_id,
+                        "started_at": (end - timedelta(seconds=60)).isoformat(),
+                        "ended_at": end.isoformat(),
+                    },
+                )
                 written = time.perf_counter()
                 while time.perf_counter() - written < 30:
                     if sum(d["total_seconds"] for d in learner.get(window)["days"]) != before:
@@ -194,7 +227,9 @@ def main() -> int:
     process = ddblocal.start(port, None, data / "dynamodb.log")
     figures: dict = {}
     try:
-        print(f"DynamoDB Local ready in {ddblocal.wait_ready(port, process):.1f} s (in memory, port {port})", flush=True)
+        print(
+            f"DynamoDB Local ready in {ddblocal.wait_ready(port, process):.1f} s (in memory, port {port})", flush=True
+        )
         ddb = ddblocal.client(port)
         ddblocal.ensure_table(ddb, TABLE)
 
@@ -223,26 +258,41 @@ def main() -> int:
             many_users(store, 50, 20)
             fresh = read_all(reader)
             seconds, totals = feed(reader, client, fresh)
-            passes["50 learners"] = {"records": len(fresh), "seconds": seconds, "per_second": len(fresh) / seconds, **totals}
+            passes["50 learners"] = {
+                "records": len(fresh),
+                "seconds": seconds,
+                "per_second": len(fresh) / seconds,
+                **totals,
+            }
             figures["projection"] = passes
             print("\nstream handler (batches of 100 records, in-process)")
             print(f"  {'pass':<16}{'records':>8}{'seconds':>9}{'records/s':>11}{'days':>7}{'rebuilds':>9}")
             for name, row in passes.items():
-                print(f"  {name:<16}{row['records']:>8}{row['seconds']:>9.2f}{row['per_second']:>11.0f}"
-                      f"{row.get('days_recomputed', 0):>7}{row.get('rebuilds', 0):>9}")
+                print(
+                    f"  {name:<16}{row['records']:>8}{row['seconds']:>9.2f}{row['per_second']:>11.0f}"
+                    f"{row.get('days_recomputed', 0):>7}{row.get('rebuilds', 0):>9}"
+                )
 
             figures["routes"] = routes(store, learner, args.calls, last)
             print(f"\nstats routes, {args.calls} calls each after 10 warm-up calls (in-process Chalice test client)")
             print(f"  {'route':<16}{'p50 ms':>8}{'p95 ms':>8}{'RCU':>6}{'requests':>10}")
             for row in figures["routes"]:
-                print(f"  {row['route']:<16}{row['p50_ms']:>8.1f}{row['p95_ms']:>8.1f}{row['read_units']:>6.1f}"
-                      f"{row['requests']:>10.0f}")
+                print(
+                    f"  {row['route']:<16}{row['p50_ms']:>8.1f}{row['p95_ms']:>8.1f}{row['read_units']:>6.1f}"
+                    f"{row['requests']:>10.0f}"
+                )
 
             lags = freshness(app.app, port, learner, args.fresh)
-            figures["freshness_seconds"] = {"p50": statistics.median(lags), "p95": percentile(lags, 0.95), "max": max(lags),
-                                            "samples": len(lags)}
-            print(f"\nfreshness through the pump (250 ms poll), {len(lags)} sessions: "
-                  f"p50 {statistics.median(lags):.2f} s, p95 {percentile(lags, 0.95):.2f} s, max {max(lags):.2f} s")
+            figures["freshness_seconds"] = {
+                "p50": statistics.median(lags),
+                "p95": percentile(lags, 0.95),
+                "max": max(lags),
+                "samples": len(lags),
+            }
+            print(
+                f"\nfreshness through the pump (250 ms poll), {len(lags)} sessions: "
+                f"p50 {statistics.median(lags):.2f} s, p95 {percentile(lags, 0.95):.2f} s, max {max(lags):.2f} s"
+            )
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -6,6 +6,7 @@ then sends requests at a fixed rate for a fixed time on a read route and on a wr
 slow server shows up as latency (measured from the due time) and as a lower achieved rate,
 not as fewer requests sent. Bounded: rate x duration requests per phase, loopback only.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -18,7 +19,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 READY_DEADLINE = 120
@@ -32,11 +33,25 @@ class DevStack:
         self.root, self.port, self.ddb_port, self.log = root, port, ddb_port, log
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> "DevStack":
+    def __enter__(self) -> DevStack:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "studytracker", "dev", "--in-memory", "--port", str(self.port),
-             "--ddb-port", str(self.ddb_port)],
-            cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+            [
+                sys.executable,
+                "-m",
+                "studytracker",
+                "dev",
+                "--in-memory",
+                "--port",
+                str(self.port),
+                "--ddb-port",
+                str(self.ddb_port),
+            ],
+            cwd=self.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
         lines: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, args=(lines,), daemon=True).start()
         started, seen = time.monotonic(), []
@@ -73,8 +88,9 @@ class DevStack:
         """Signs in through the API, as the web UI does (an --in-memory stack keeps its key to itself)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
-            connection.request("POST", "/v1/auth/local", body=json.dumps({"user": user}),
-                               headers={"Content-Type": "application/json"})
+            connection.request(
+                "POST", "/v1/auth/local", body=json.dumps({"user": user}), headers={"Content-Type": "application/json"}
+            )
             response = connection.getresponse()
             body = response.read()
         finally:
@@ -95,8 +111,9 @@ def send(port: int, method: str, path: str, token: str, body: dict | None) -> tu
         connection = _connections.http = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         payload = json.dumps(body).encode() if body is not None else None
-        connection.request(method, path, body=payload, headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        connection.request(
+            method, path, body=payload, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        )
         response = connection.getresponse()
         return response.status, response.read()
     except (OSError, http.client.HTTPException):
@@ -132,9 +149,18 @@ def load(port: int, token: str, make_request, rate: float, duration: float, expe
     latencies = sorted(r[0] for r in results)
     errors = [r[1] for r in results if not isinstance(r[1], int)]
     quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {"requests": total, "errors": len(errors), "error_kinds": sorted(set(errors))[:5],
-            "target_rps": rate, "achieved_rps": total / (finished - start), "duration_s": finished - start,
-            "p50_ms": quantiles[49], "p95_ms": quantiles[94], "p99_ms": quantiles[98], "max_ms": latencies[-1]}
+    return {
+        "requests": total,
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:5],
+        "target_rps": rate,
+        "achieved_rps": total / (finished - start),
+        "duration_s": finished - start,
+        "p50_ms": quantiles[49],
+        "p95_ms": quantiles[94],
+        "p99_ms": quantiles[98],
+        "max_ms": latencies[-1],
+    }
 
 
 def measure(root: Path, port: int, ddb_port: int, rate: float, duration: float, log) -> dict:
@@ -144,13 +170,19 @@ def measure(root: Path, port: int, ddb_port: int, rate: float, duration: float, 
         if status != 201:
             raise RuntimeError(f"could not create the load test's subject: {status} {body[:200]!r}")
         subject_id = json.loads(body)["id"]
-        origin = datetime.now(timezone.utc) - timedelta(days=300)
+        origin = datetime.now(UTC) - timedelta(days=300)
 
         def write(index: int):
             start = origin + timedelta(minutes=7 * index)
-            return "POST", "/v1/sessions", {
-                "subject_id": subject_id, "started_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "ended_at": (start + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            return (
+                "POST",
+                "/v1/sessions",
+                {
+                    "subject_id": subject_id,
+                    "started_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "ended_at": (start + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                },
+            )
 
         def read(index: int):
             return "GET", "/v1/sessions?limit=50", None
@@ -158,7 +190,13 @@ def measure(root: Path, port: int, ddb_port: int, rate: float, duration: float, 
         phases = {}
         for name, make_request, expect in (("POST /v1/sessions", write, 201), ("GET /v1/sessions", read, 200)):
             log(f"load: {name} at {rate:g}/s for {duration:g} s")
-            phases[name] = load(port, token, make_request, rate, duration, expect,
-                                progress=lambda i, n: log(f"  {i}/{n}") if i and i % int(rate * 15) == 0 else None)
+            phases[name] = load(
+                port,
+                token,
+                make_request,
+                rate,
+                duration,
+                expect,
+                progress=lambda i, n: log(f"  {i}/{n}") if i and i % int(rate * 15) == 0 else None,
+            )
         return phases
-

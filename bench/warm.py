@@ -6,6 +6,7 @@ and capacity units (``Store.capacity``), and the bytes the request's log line ad
 Also: the authorizer per token kind, the stream handler per record (one record per
 invocation, as at low traffic) and the observability middleware's own cost per request.
 """
+
 from __future__ import annotations
 
 import io
@@ -14,9 +15,9 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 
 READ, WRITE, TIMER, PUBLIC = "read", "write", "timer", "public"
 READ_OPERATIONS = {"GetItem", "Query", "BatchGetItem", "TransactGetItems", "Scan"}
@@ -31,11 +32,11 @@ def _units(capacity: list[tuple[str, float]]) -> tuple[float, float]:
 @dataclass
 class Scenario:
     method: str
-    route: str                                  # the route template, as in app.py and the log line
+    route: str  # the route template, as in app.py and the log line
     category: str
-    prepare: Callable[["Bench"], tuple[str, dict | None]]   # untimed: returns (path, body)
+    prepare: Callable[[Bench], tuple[str, dict | None]]  # untimed: returns (path, body)
     expect: int = 200
-    finish: Callable[["Bench"], None] | None = None  # untimed clean-up after each timed call
+    finish: Callable[[Bench], None] | None = None  # untimed clean-up after each timed call
     query: str = ""
 
 
@@ -48,7 +49,7 @@ class Counter:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Bench:
@@ -66,8 +67,9 @@ class Bench:
 
     def call(self, method: str, path: str, body=None, headers: dict | None = None):
         sent = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json", **(headers or {})}
-        response = getattr(self.client.http, method.lower())(path, headers=sent,
-                                                           body=json.dumps(body) if body is not None else None)
+        response = getattr(self.client.http, method.lower())(
+            path, headers=sent, body=json.dumps(body) if body is not None else None
+        )
         text = response.body.decode() if isinstance(response.body, bytes) else response.body
         try:
             return response.status_code, json.loads(text) if text else None
@@ -83,10 +85,14 @@ class Bench:
     def new_session_body(self) -> dict:
         """A 25-minute session in the past, each one a minute later than the last (no two alike)."""
         self.minute += 1
-        start = datetime.now(timezone.utc) - timedelta(days=20) + timedelta(minutes=self.minute * 37)
-        return {"subject_id": self.subject_ids[self.minute % len(self.subject_ids)],
-                "started_at": _iso(start), "ended_at": _iso(start + timedelta(minutes=25)),
-                "note": "bench", "tags": ["bench"]}
+        start = datetime.now(UTC) - timedelta(days=20) + timedelta(minutes=self.minute * 37)
+        return {
+            "subject_id": self.subject_ids[self.minute % len(self.subject_ids)],
+            "started_at": _iso(start),
+            "ended_at": _iso(start + timedelta(minutes=25)),
+            "note": "bench",
+            "tags": ["bench"],
+        }
 
     def new_session(self) -> str:
         session = self.must("POST", "/v1/sessions", self.new_session_body())
@@ -102,11 +108,11 @@ class Bench:
 
 
 def _today() -> str:
-    return datetime.now(timezone.utc).date().isoformat()
+    return datetime.now(UTC).date().isoformat()
 
 
 def _days_ago(days: int) -> str:
-    return (datetime.now(timezone.utc).date() - timedelta(days=days)).isoformat()
+    return (datetime.now(UTC).date() - timedelta(days=days)).isoformat()
 
 
 def _timer_start(b: Bench) -> None:
@@ -128,34 +134,78 @@ SCENARIOS = [
     Scenario("GET", "/v1/me", READ, lambda b: ("/v1/me", None)),
     Scenario("PATCH", "/v1/me", WRITE, lambda b: ("/v1/me", {"daily_goal_minutes": 30 + b.minute % 60})),
     Scenario("GET", "/v1/subjects", READ, lambda b: ("/v1/subjects", None)),
-    Scenario("POST", "/v1/subjects", WRITE, lambda b: ("/v1/subjects", {"name": f"New {time.perf_counter_ns()}"}),
-             expect=201),
+    Scenario(
+        "POST", "/v1/subjects", WRITE, lambda b: ("/v1/subjects", {"name": f"New {time.perf_counter_ns()}"}), expect=201
+    ),
     Scenario("GET", "/v1/subjects/{subject_id}", READ, lambda b: (f"/v1/subjects/{b.subject_ids[0]}", None)),
-    Scenario("PATCH", "/v1/subjects/{subject_id}", WRITE,
-             lambda b: (f"/v1/subjects/{b.subject_ids[1]}", {"color": f"#00{b.minute % 256:02x}00"})),
-    Scenario("DELETE", "/v1/subjects/{subject_id}", WRITE, lambda b: (
-        f"/v1/subjects/{b.must('POST', '/v1/subjects', {'name': f'Old {time.perf_counter_ns()}'})['id']}", None)),
+    Scenario(
+        "PATCH",
+        "/v1/subjects/{subject_id}",
+        WRITE,
+        lambda b: (f"/v1/subjects/{b.subject_ids[1]}", {"color": f"#00{b.minute % 256:02x}00"}),
+    ),
+    Scenario(
+        "DELETE",
+        "/v1/subjects/{subject_id}",
+        WRITE,
+        lambda b: (
+            f"/v1/subjects/{b.must('POST', '/v1/subjects', {'name': f'Old {time.perf_counter_ns()}'})['id']}",
+            None,
+        ),
+    ),
     Scenario("GET", "/v1/sessions", READ, lambda b: ("/v1/sessions?limit=50", None), query="limit=50"),
     Scenario("POST", "/v1/sessions", WRITE, lambda b: ("/v1/sessions", b.new_session_body()), expect=201),
     Scenario("GET", "/v1/sessions/{session_id}", READ, lambda b: (f"/v1/sessions/{b.session_ids[0]}", None)),
-    Scenario("PATCH", "/v1/sessions/{session_id}", WRITE,
-             lambda b: (f"/v1/sessions/{b.session_ids[1]}", {"note": f"edited {b.minute}"})),
-    Scenario("DELETE", "/v1/sessions/{session_id}", WRITE, lambda b: (f"/v1/sessions/{b.new_session()}", None),
-             expect=204),
-    Scenario("GET", "/v1/timer", READ, lambda b: (_timer_start(b), ("/v1/timer", None))[1],
-             finish=lambda b: b.must("DELETE", "/v1/timer", expect=204)),
-    Scenario("POST", "/v1/timer/start", TIMER, lambda b: ("/v1/timer/start", {"subject_id": b.subject_ids[0]}),
-             expect=201, finish=_timer_stop),
+    Scenario(
+        "PATCH",
+        "/v1/sessions/{session_id}",
+        WRITE,
+        lambda b: (f"/v1/sessions/{b.session_ids[1]}", {"note": f"edited {b.minute}"}),
+    ),
+    Scenario(
+        "DELETE", "/v1/sessions/{session_id}", WRITE, lambda b: (f"/v1/sessions/{b.new_session()}", None), expect=204
+    ),
+    Scenario(
+        "GET",
+        "/v1/timer",
+        READ,
+        lambda b: (_timer_start(b), ("/v1/timer", None))[1],
+        finish=lambda b: b.must("DELETE", "/v1/timer", expect=204),
+    ),
+    Scenario(
+        "POST",
+        "/v1/timer/start",
+        TIMER,
+        lambda b: ("/v1/timer/start", {"subject_id": b.subject_ids[0]}),
+        expect=201,
+        finish=_timer_stop,
+    ),
     Scenario("POST", "/v1/timer/stop", TIMER, lambda b: (_timer_start(b), ("/v1/timer/stop", {}))[1], expect=201),
     Scenario("DELETE", "/v1/timer", TIMER, lambda b: (_timer_start(b), ("/v1/timer", None))[1], expect=204),
-    Scenario("GET", "/v1/stats/days", READ, lambda b: (f"/v1/stats/days?from={_days_ago(29)}&to={_today()}", None),
-             query="30 days"),
-    Scenario("GET", "/v1/stats/summary", READ,
-             lambda b: (f"/v1/stats/summary?period=month&date={_today()}", None), query="period=month"),
+    Scenario(
+        "GET",
+        "/v1/stats/days",
+        READ,
+        lambda b: (f"/v1/stats/days?from={_days_ago(29)}&to={_today()}", None),
+        query="30 days",
+    ),
+    Scenario(
+        "GET",
+        "/v1/stats/summary",
+        READ,
+        lambda b: (f"/v1/stats/summary?period=month&date={_today()}", None),
+        query="period=month",
+    ),
     Scenario("GET", "/v1/stats/streak", READ, lambda b: ("/v1/stats/streak", None)),
     Scenario("GET", "/v1/tokens", READ, lambda b: ("/v1/tokens", None)),
-    Scenario("POST", "/v1/tokens", WRITE, lambda b: ("/v1/tokens", {"name": f"t {time.perf_counter_ns()}"}),
-             expect=201, finish=lambda b: b.must("DELETE", f"/v1/tokens/{b.last['id']}", expect=204)),
+    Scenario(
+        "POST",
+        "/v1/tokens",
+        WRITE,
+        lambda b: ("/v1/tokens", {"name": f"t {time.perf_counter_ns()}"}),
+        expect=201,
+        finish=lambda b: b.must("DELETE", f"/v1/tokens/{b.last['id']}", expect=204),
+    ),
     Scenario("DELETE", "/v1/tokens/{token_id}", WRITE, lambda b: (f"/v1/tokens/{_token(b)}", None), expect=204),
     Scenario("GET", "/v1/export", READ, lambda b: ("/v1/export?format=json", None), query="format=json"),
     Scenario("GET", "/openapi.json", PUBLIC, lambda b: ("/openapi.json", None)),
@@ -180,16 +230,23 @@ def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def summarize(walls: list[float], cpus: list[float], requests: list[int], units: list[tuple[float, float]],
-              log_bytes: list[int]) -> dict:
+def summarize(
+    walls: list[float], cpus: list[float], requests: list[int], units: list[tuple[float, float]], log_bytes: list[int]
+) -> dict:
     return {
         "samples": len(walls),
-        "p50_ms": statistics.median(walls), "p95_ms": percentile(walls, 95), "p99_ms": percentile(walls, 99),
-        "mean_ms": statistics.fmean(walls), "cpu_ms_p50": statistics.median(cpus),
+        "p50_ms": statistics.median(walls),
+        "p95_ms": percentile(walls, 95),
+        "p99_ms": percentile(walls, 99),
+        "mean_ms": statistics.fmean(walls),
+        "cpu_ms_p50": statistics.median(cpus),
         "cpu_ms_mean": statistics.fmean(cpus),
-        "ddb_requests": statistics.median(requests), "ddb_requests_max": max(requests),
-        "read_units": statistics.fmean(u[0] for u in units), "write_units": statistics.fmean(u[1] for u in units),
-        "capacity_units": statistics.fmean(u[0] + u[1] for u in units), "log_bytes": statistics.fmean(log_bytes),
+        "ddb_requests": statistics.median(requests),
+        "ddb_requests_max": max(requests),
+        "read_units": statistics.fmean(u[0] for u in units),
+        "write_units": statistics.fmean(u[1] for u in units),
+        "capacity_units": statistics.fmean(u[0] + u[1] for u in units),
+        "log_bytes": statistics.fmean(log_bytes),
     }
 
 
@@ -206,8 +263,9 @@ def run_scenario(bench: Bench, scenario: Scenario, iterations: int) -> dict:
         status, data = bench.call(scenario.method, path, body)
         wall, cpu = time.perf_counter() - wall0, time.thread_time() - cpu0
         if status != scenario.expect:
-            raise RuntimeError(f"{scenario.method} {path} answered {status}, expected {scenario.expect}: "
-                               f"{str(data)[:300]}")
+            raise RuntimeError(
+                f"{scenario.method} {path} answered {status}, expected {scenario.expect}: {str(data)[:300]}"
+            )
         bench.last = data
         walls.append(wall * 1000)
         cpus.append(cpu * 1000)
@@ -271,7 +329,7 @@ def measure_stream(bench: Bench, ddb, streams, table: str, writes: int) -> dict 
                 continue
             quiet = 0
             for start in range(0, len(fresh), 1 if on_record else 100):
-                batch = fresh[start:start + (1 if on_record else 100)]
+                batch = fresh[start : start + (1 if on_record else 100)]
                 if on_record:
                     on_record(batch[0])
                 else:
@@ -300,10 +358,12 @@ def measure_stream(bench: Bench, ddb, streams, table: str, writes: int) -> dict 
             return None
         caused = units[before:]
         per_write.append((len(caused), sum(u[0] for u in caused), sum(u[1] for u in caused)))
-    return {**summarize(walls, cpus, requests, units, [0] * len(walls)),
-            "records_per_write": statistics.fmean(w[0] for w in per_write),
-            "read_units_per_write": statistics.fmean(w[1] for w in per_write),
-            "write_units_per_write": statistics.fmean(w[2] for w in per_write)}
+    return {
+        **summarize(walls, cpus, requests, units, [0] * len(walls)),
+        "records_per_write": statistics.fmean(w[0] for w in per_write),
+        "read_units_per_write": statistics.fmean(w[1] for w in per_write),
+        "write_units_per_write": statistics.fmean(w[2] for w in per_write),
+    }
 
 
 def measure_middleware(iterations: int = 20000) -> dict:
@@ -313,12 +373,23 @@ def measure_middleware(iterations: int = 20000) -> dict:
 
     from chalicelib import observability
 
-    event = {"resource": "/v1/sessions/{session_id}", "path": "/v1/sessions/abc", "httpMethod": "GET",
-             "headers": {"authorization": "Bearer x"}, "multiValueQueryStringParameters": None,
-             "pathParameters": {"session_id": "abc"}, "stageVariables": None, "body": None,
-             "isBase64Encoded": False,
-             "requestContext": {"resourcePath": "/v1/sessions/{session_id}", "httpMethod": "GET",
-                                "requestId": "r-1", "authorizer": {"principalId": "local-bench"}}}
+    event = {
+        "resource": "/v1/sessions/{session_id}",
+        "path": "/v1/sessions/abc",
+        "httpMethod": "GET",
+        "headers": {"authorization": "Bearer x"},
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"session_id": "abc"},
+        "stageVariables": None,
+        "body": None,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "resourcePath": "/v1/sessions/{session_id}",
+            "httpMethod": "GET",
+            "requestId": "r-1",
+            "authorizer": {"principalId": "local-bench"},
+        },
+    }
 
     class Context:
         aws_request_id = "00000000-0000-0000-0000-000000000001"
@@ -344,18 +415,20 @@ def measure_middleware(iterations: int = 20000) -> dict:
     bare = timed(lambda: (lambda r: ok)(request))
     with_ok = timed(lambda: observability.http_middleware(request, lambda r: ok))
     with_error = timed(lambda: observability.http_middleware(request, lambda r: missing))
-    return {"us_per_request_2xx": with_ok - bare, "us_per_request_4xx": with_error - bare,
-            "line_bytes": len(json.dumps(observability.request_line(request, 200, 3.2), separators=(",", ":"))) + 1}
+    return {
+        "us_per_request_2xx": with_ok - bare,
+        "us_per_request_4xx": with_error - bare,
+        "line_bytes": len(json.dumps(observability.request_line(request, 200, 3.2), separators=(",", ":"))) + 1,
+    }
 
 
 def measure(port: int, iterations: int, log) -> dict:
     """Seed one user, then time every route the app has; returns the per-route table and extras."""
     from chalice.test import Client
 
+    import app as application
     from chalicelib import auth, runtime
     from studytracker import ddblocal, localenv
-
-    import app as application
 
     _ROUTES.update(application.app.routes)
     ddb = ddblocal.client(port)
@@ -374,10 +447,10 @@ def measure(port: int, iterations: int, log) -> dict:
             log("warm: authorizer")
             results["authorizer"] = measure_authorizer(bench, local_token, iterations)
             log("warm: stream handler, one record per invocation")
-            results["stream"] = measure_stream(bench, ddb, ddblocal.client(port, "dynamodbstreams"), table,
-                                               max(20, iterations // 4))
-            results["session_item_bytes"] = _item_bytes(ddb, table, auth.local_user_id("bench"),
-                                                        bench.session_ids[0])
+            results["stream"] = measure_stream(
+                bench, ddb, ddblocal.client(port, "dynamodbstreams"), table, max(20, iterations // 4)
+            )
+            results["session_item_bytes"] = _item_bytes(ddb, table, auth.local_user_id("bench"), bench.session_ids[0])
         log("warm: observability middleware")
         results["middleware"] = measure_middleware()
     finally:
@@ -404,11 +477,12 @@ def _item_bytes(ddb, table: str, user: str, session_id: str) -> int:
     """DynamoDB's size of one session item (names + values) plus its LSI copy (+100 bytes overhead each)."""
     from chalicelib import keys
 
-    item = ddb.get_item(TableName=table, Key={"PK": {"S": keys.user_pk(user)},
-                                                "SK": {"S": keys.session_sk(session_id)}})["Item"]
+    item = ddb.get_item(
+        TableName=table, Key={"PK": {"S": keys.user_pk(user)}, "SK": {"S": keys.session_sk(session_id)}}
+    )["Item"]
     size = 0
     for name, value in item.items():
-        (kind, raw), = value.items()
+        ((kind, raw),) = value.items()
         size += len(name.encode())
         if kind == "L":
             size += sum(len(str(next(iter(v.values()))).encode()) + 1 for v in raw) + 3

@@ -11,6 +11,7 @@ Against `make run` (STUDYTRACKER_URL=http://127.0.0.1:8000/) or, by default, a t
 
     .venv/bin/python bench/web.py [--runs 15]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,15 @@ sys.path.insert(0, str(ROOT))
 from studytracker.localenv import free_port  # noqa: E402
 
 BUILD = ROOT / "chalicelib" / "web"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def sizes() -> dict[str, float]:
@@ -44,9 +52,13 @@ def sizes() -> dict[str, float]:
 
 def start_stack() -> tuple[subprocess.Popen, str]:
     port, ddb_port = free_port(), free_port()
-    process = subprocess.Popen([sys.executable, "-m", "studytracker", "dev", "--in-memory", "--port", str(port),
-                                "--ddb-port", str(ddb_port)], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studytracker", "dev", "--in-memory", "--port", str(port), "--ddb-port", str(ddb_port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     for line in process.stdout:
         if line.strip() == "ready":
             return process, f"http://127.0.0.1:{port}/"
@@ -63,8 +75,10 @@ def post(url: str, body: dict, token: str | None = None) -> dict:
 def interactive(page) -> float:
     """Milliseconds from this document's navigation start until Start is visible and enabled."""
     page.get_by_role("button", name="Start").wait_for(state="visible", timeout=30_000)
-    page.wait_for_function("() => { const b = [...document.querySelectorAll('button')]"
-                           ".find(x => x.textContent.trim() === 'Start'); return b && !b.disabled }")
+    page.wait_for_function(
+        "() => { const b = [...document.querySelectorAll('button')]"
+        ".find(x => x.textContent.trim() === 'Start'); return b && !b.disabled }"
+    )
     return page.evaluate("() => performance.now()")
 
 
@@ -81,8 +95,11 @@ def main() -> int:
     try:
         token = post(url + "v1/auth/local", {"user": "bench-web"})["token"]
         subject = post(url + "v1/subjects", {"name": f"Bench {time.time_ns()}"}, token)
-        post(url + "v1/sessions", {"subject_id": subject["id"], "started_at": "2026-01-05T09:00:00Z",
-                                   "ended_at": "2026-01-05T10:00:00Z"}, token)
+        post(
+            url + "v1/sessions",
+            {"subject_id": subject["id"], "started_at": "2026-01-05T09:00:00Z", "ended_at": "2026-01-05T10:00:00Z"},
+            token,
+        )
         cold, warm = [], []
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -105,11 +122,15 @@ def main() -> int:
         return sorted(values)[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
     print(f"web UI, {args.runs} runs, 375 px, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"{'built, gzipped':34} JS {built['js']:.1f} KB  CSS {built['css']:.1f} KB  "
-          f"all {built['js'] + built['css']:.1f} KB (budget 150 KB)")
+    print(
+        f"{'built, gzipped':34} JS {built['js']:.1f} KB  CSS {built['css']:.1f} KB  "
+        f"all {built['js'] + built['css']:.1f} KB (budget 150 KB)"
+    )
     for name, values in (("Today interactive, cold cache (ms)", cold), ("Today interactive, reload (ms)", warm)):
-        print(f"{name:34} p50 {statistics.median(values):7.0f}  p95 {pct(values, 0.95):7.0f}  "
-              f"min {min(values):7.0f}  max {max(values):7.0f}")
+        print(
+            f"{name:34} p50 {statistics.median(values):7.0f}  p95 {pct(values, 0.95):7.0f}  "
+            f"min {min(values):7.0f}  max {max(values):7.0f}"
+        )
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Who is calling: bearer-token verification for every stage, sign-in for the web UI, browser access (CORS).
+"""Who is calling: bearer-token verification for every stage (sign-in for the web UI is ``signin``,
+browser access ``cors``).
 
 One entry point, ``authenticate(header) -> user_id``, one verifier per token kind:
 - ``stl1.``  local tokens signed with the local signing key: the local stage only;
@@ -9,6 +10,7 @@ The user id comes from a verified token only. The same code runs in API Gateway'
 authorizer, in ``chalice local`` and in the test client: neither API Gateway nor
 ``chalice local`` is trusted to have checked anything.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,20 +23,15 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Annotated, Literal, Optional, Union
 
-from pydantic import Field
-
-from . import runtime, settings, tokens
-from .errors import AppError, NotFound, Unauthorized
-from .models import Request, Response
+from . import runtime, tokens
+from .errors import AppError, Unauthorized
 
 LOCAL_PREFIX = "stl1."
 LOCAL_TOKEN_DAYS = 30
 USER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 ANONYMOUS = "anonymous"
 MAX_TOKEN_LENGTH = 8192
-ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 log = logging.getLogger("studytracker")
 
 
@@ -76,7 +73,9 @@ def issue_local_token(name: str, days: int = LOCAL_TOKEN_DAYS, now: float | None
     issued = int(now if now is not None else time.time())
     payload = {"sub": local_user_id(name), "iat": issued, "exp": issued + days * 86400}
     body = _b64(json.dumps(payload, separators=(",", ":")).encode())
-    signature = hmac.new(local_key(create=True), body.encode(), hashlib.sha256).digest()
+    key = local_key(create=True)
+    assert key is not None  # create=True makes one when missing
+    signature = hmac.new(key, body.encode(), hashlib.sha256).digest()
     return f"{LOCAL_PREFIX}{body}.{_b64(signature)}"
 
 
@@ -90,15 +89,14 @@ def verify_local(token: str, now: float | None = None) -> str:
     if key is None or not is_local_stage():
         raise Unauthorized("Local tokens are accepted only by the local stage.")
     try:
-        body, signature = token[len(LOCAL_PREFIX):].split(".")
+        body, signature = token[len(LOCAL_PREFIX) :].split(".")
         expected = hmac.new(key, body.encode(), hashlib.sha256).digest()
         if not hmac.compare_digest(expected, _unb64(signature)):
             raise ValueError("bad signature")
         claims = json.loads(_unb64(body))
     except (ValueError, UnicodeDecodeError):
         raise Unauthorized("The token is not valid: sign in again.") from None
-    if not isinstance(claims, dict) or not isinstance(claims.get("sub"), str) \
-            or not isinstance(claims.get("exp"), int):
+    if not isinstance(claims, dict) or not isinstance(claims.get("sub"), str) or not isinstance(claims.get("exp"), int):
         raise Unauthorized("The token is not valid: sign in again.")
     if claims["exp"] <= (now if now is not None else time.time()):
         raise Unauthorized("The token has expired: sign in again.")
@@ -139,7 +137,7 @@ def verify_cognito(token: str) -> str:
 def bearer_token(header: str | None) -> str:
     if not header or not header.startswith("Bearer "):
         raise Unauthorized("Send Authorization: Bearer <token>. Get a token by signing in.")
-    token = header[len("Bearer "):].strip()
+    token = header[len("Bearer ") :].strip()
     if not token:
         raise Unauthorized("Send Authorization: Bearer <token>. Get a token by signing in.")
     if len(token) > MAX_TOKEN_LENGTH:
@@ -174,74 +172,3 @@ def refuse_api_token(header: str | None) -> None:
 def reset() -> None:
     """Forget the cached verifier (tests switch stages and user pools)."""
     cognito_verifier.cache_clear()
-
-
-# -- sign-in for the web UI ------------------------------------------------------------------------
-class LocalAuthConfig(Response):
-    mode: Literal["local"] = "local"
-
-
-class CognitoAuthConfig(Response):
-    mode: Literal["cognito"] = "cognito"
-    domain: str = Field(description="The Cognito hosted UI's domain.", examples=["studytracker.auth.eu-west-1.amazoncognito.com"])
-    client_id: str
-    redirect_path: str = Field("", description="Where the hosted UI sends the browser back, relative to the app.")
-
-
-AuthConfig = Annotated[Union[LocalAuthConfig, CognitoAuthConfig], Field(discriminator="mode")]
-
-
-class LocalSignIn(Request):
-    user: Annotated[str, Field(pattern=USER_NAME.pattern, examples=["alice"])]
-
-
-class LocalSession(Response):
-    token: str
-    user_id: str
-
-
-def sign_in_config() -> LocalAuthConfig | CognitoAuthConfig:
-    """How the web UI signs in on this stage (GET /v1/auth/config)."""
-    if is_local_stage():
-        return LocalAuthConfig()
-    domain = os.environ.get("COGNITO_DOMAIN", "")
-    clients = [c.strip() for c in os.environ.get("COGNITO_CLIENT_IDS", "").split(",") if c.strip()]
-    if not domain or not clients:
-        raise AppError("Sign-in is not configured on this server (COGNITO_DOMAIN, COGNITO_CLIENT_IDS): tell its operator.")
-    return CognitoAuthConfig(domain=domain, client_id=clients[0],
-                             redirect_path=os.environ.get("COGNITO_REDIRECT_PATH", ""))
-
-
-def sign_in_local(store, body: LocalSignIn) -> LocalSession:
-    """POST /v1/auth/local: a token for a local user, creating the user's settings when new."""
-    if not is_local_stage():
-        raise NotFound("Local sign-in exists only in the local stage.")
-    user_id = local_user_id(body.user)
-    settings.ensure(store, user_id)
-    return LocalSession(token=issue_local_token(body.user), user_id=user_id)
-
-
-# -- browser access ------------------------------------------------------------------------------
-def cors_origin() -> Optional[str]:
-    """The one web origin allowed to call the API from a browser, or None: closed unless configured."""
-    origin = os.environ.get("STUDYTRACKER_CORS_ORIGIN", "").strip()
-    if not origin:
-        return None
-    if not ORIGIN.fullmatch(origin):
-        raise ValueError(f"STUDYTRACKER_CORS_ORIGIN must be one origin like https://app.example.com, not {origin!r}")
-    return origin
-
-
-def cors_config():
-    """Chalice's CORS configuration from the stage's environment (read once, when routes are registered)."""
-    from chalice import CORSConfig
-
-    origin = cors_origin()
-    return None if origin is None else CORSConfig(allow_origin=origin, allow_headers=["If-Match"], max_age=600)
-
-
-def with_cors(response, config):
-    """Error responses skip Chalice's CORS step: add the same headers so the browser can read them."""
-    if config is not None:
-        response.headers.update(config.get_access_control_headers())
-    return response

@@ -14,8 +14,8 @@ Each day ends where the next begins, so consecutive days tile time exactly.
 """
 
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 ONE_DAY = timedelta(days=1)
@@ -37,7 +37,7 @@ def validate_timezone(name: str) -> str:
     return name
 
 
-@lru_cache(maxsize=None)
+@cache
 def zone(name: str) -> ZoneInfo:
     """The ZoneInfo for a validated IANA name (cached; the set of names is finite)."""
     return ZoneInfo(validate_timezone(name))
@@ -49,11 +49,11 @@ def _wall(instant: datetime, tz: ZoneInfo) -> datetime:
 
 def _first_instant_at_or_after(local: datetime, tz: ZoneInfo) -> datetime:
     """The first UTC instant whose local wall-clock reading is >= ``local`` (naive)."""
-    earliest = local.replace(tzinfo=tz, fold=0).astimezone(timezone.utc)
+    earliest = local.replace(tzinfo=tz, fold=0).astimezone(UTC)
     if _wall(earliest, tz) == local:
         return earliest
     # ``local`` is in a gap: fold=1 maps it before the jump, fold=0 after; bisect to the jump.
-    before = local.replace(tzinfo=tz, fold=1).astimezone(timezone.utc)
+    before = local.replace(tzinfo=tz, fold=1).astimezone(UTC)
     after = earliest
     while (after - before) // ONE_SECOND > 1:
         middle = before + (after - before) // ONE_SECOND // 2 * ONE_SECOND
@@ -77,7 +77,7 @@ def _as_utc(instant: datetime) -> datetime:
     if instant.utcoffset() is None:
         raise ValueError("instants must carry a UTC offset")
     # Python subtracts and compares datetimes sharing a tzinfo by wall clock; UTC avoids that.
-    return instant.astimezone(timezone.utc)
+    return instant.astimezone(UTC)
 
 
 def study_day_of(instant: datetime, tz: str, day_start_hour: int) -> date:
@@ -92,9 +92,7 @@ def study_day_of(instant: datetime, tz: str, day_start_hour: int) -> date:
     return day
 
 
-def split_by_day(
-    started_at: datetime, ended_at: datetime, tz: str, day_start_hour: int
-) -> dict[date, int]:
+def split_by_day(started_at: datetime, ended_at: datetime, tz: str, day_start_hour: int) -> dict[date, int]:
     """Whole seconds of the session [started_at, ended_at) in each study day it touches.
 
     The values sum to the session's whole seconds (its duration, floored): each
@@ -120,16 +118,12 @@ def split_by_day(
     return seconds
 
 
-def days_touched(
-    started_at: datetime, ended_at: datetime, tz: str, day_start_hour: int
-) -> list[date]:
+def days_touched(started_at: datetime, ended_at: datetime, tz: str, day_start_hour: int) -> list[date]:
     """The study days that get at least one second of the session, in order."""
     return sorted(split_by_day(started_at, ended_at, tz, day_start_hour))
 
 
-def utc_range_for_days(
-    first: date, last: date, tz: str, day_start_hour: int
-) -> tuple[datetime, datetime]:
+def utc_range_for_days(first: date, last: date, tz: str, day_start_hour: int) -> tuple[datetime, datetime]:
     """The UTC [start, end) covering the study days ``first`` to ``last`` inclusive."""
     if last < first:
         raise ValueError("last must not be before first")

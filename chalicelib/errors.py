@@ -1,11 +1,14 @@
-"""The errors a use case may raise, each mapped to one HTTP status by the app's middleware."""
+"""The errors a use case may raise, each naming the HTTP status ``http.error_response`` answers it with.
+
+Plain exceptions: use cases (and the command line, which reuses them) do not depend on the web framework.
+"""
+
 from __future__ import annotations
 
-from chalice import ChaliceUnhandledError
 
+class AppError(Exception):
+    """Base of expected failures: ``status`` and ``code`` per subclass, a message and per-field details."""
 
-class AppError(ChaliceUnhandledError):
-    """Base of expected failures; Chalice lets these reach the app's error middleware."""
     status = 500
     code = "internal_error"
 
@@ -22,7 +25,7 @@ class BadRequest(AppError):
     status, code = 400, "validation_error"
 
     @classmethod
-    def field(cls, field: str, problem: str, message: str | None = None) -> "BadRequest":
+    def field(cls, field: str, problem: str, message: str | None = None) -> BadRequest:
         return cls(message or f"{field}: {problem}", [{"field": field, "problem": problem}])
 
 

@@ -3,6 +3,7 @@ and sessions as JSON, or one CSV row per session with its subject's name.
 
 Reads are Queries on the caller's partition only (settings, subjects, sessions by start).
 """
+
 from __future__ import annotations
 
 import csv
@@ -11,16 +12,24 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-from chalice import Response
-
 from . import keys, settings, subjects
 from .instants import format_instant, now
 from .models import Request, Session
 from .store import Store
 
 FORMAT_VERSION = 1
-CSV_COLUMNS = ["session_id", "subject_id", "subject", "started_at", "ended_at", "duration_seconds",
-               "note", "tags", "created_at", "updated_at"]
+CSV_COLUMNS = [
+    "session_id",
+    "subject_id",
+    "subject",
+    "started_at",
+    "ended_at",
+    "duration_seconds",
+    "note",
+    "tags",
+    "created_at",
+    "updated_at",
+]
 # A spreadsheet runs a cell starting with these as a formula (CSV injection): such text cells get a
 # leading apostrophe, which spreadsheets hide.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,6 +41,8 @@ class ExportQuery(Request):
 
 @dataclass
 class Export:
+    """A download: the web route (``http.download``) and the command line each deliver it their way."""
+
     filename: str
     content_type: str
     body: str
@@ -67,11 +78,20 @@ def as_csv(store: Store, user: str) -> str:
     writer.writerow(CSV_COLUMNS)
     for session in _sessions(store, user):
         data = session.model_dump(mode="json")
-        writer.writerow([
-            data["id"], data["subject_id"], _safe_text(names.get(session.subject_id, "")), data["started_at"],
-            data["ended_at"], data["duration_seconds"], _safe_text(data["note"]),
-            _safe_text(", ".join(data["tags"])), data["created_at"], data["updated_at"],
-        ])
+        writer.writerow(
+            [
+                data["id"],
+                data["subject_id"],
+                _safe_text(names.get(session.subject_id, "")),
+                data["started_at"],
+                data["ended_at"],
+                data["duration_seconds"],
+                _safe_text(data["note"]),
+                _safe_text(", ".join(data["tags"])),
+                data["created_at"],
+                data["updated_at"],
+            ]
+        )
     return out.getvalue()
 
 
@@ -80,11 +100,3 @@ def build(store: Store, user: str, fmt: str) -> Export:
     if fmt == "csv":
         return Export(f"studytracker-sessions-{day}.csv", "text/csv; charset=utf-8", as_csv(store, user))
     return Export(f"studytracker-export-{day}.json", "application/json; charset=utf-8", as_json(store, user))
-
-
-def response(export: Export) -> Response:
-    return Response(body=export.body, status_code=200, headers={
-        "Content-Type": export.content_type,
-        "Content-Disposition": f'attachment; filename="{export.filename}"',
-        "Cache-Control": "no-store",
-    })

@@ -1,17 +1,24 @@
 """HTTP glue shared by every route: parse requests into models, map errors, build responses.
 
-Chalice-specific, but knows nothing about the app object: handlers pass the request in.
+Chalice-specific, but knows nothing about the app object: handlers pass the request (and the
+app its route table) in. The one place where use-case errors and results become HTTP answers.
 """
+
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice import Response
 from pydantic import BaseModel, ValidationError
 
 from .errors import AppError, BadRequest, PayloadTooLarge
+
+if TYPE_CHECKING:
+    from .export import Export
 
 MAX_BODY_BYTES = 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
@@ -23,8 +30,10 @@ def _field_path(location: tuple) -> str:
 
 
 def validation_error(error: ValidationError, prefix: str = "") -> BadRequest:
-    details = [{"field": prefix + _field_path(e["loc"]) if e["loc"] else (prefix.rstrip(".") or "body"),
-                "problem": e["msg"]} for e in error.errors(include_url=False)]
+    details = [
+        {"field": prefix + _field_path(e["loc"]) if e["loc"] else (prefix.rstrip(".") or "body"), "problem": e["msg"]}
+        for e in error.errors(include_url=False)
+    ]
     summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5])
     return BadRequest(f"Invalid request: {summary}", details)
 
@@ -75,9 +84,11 @@ def _dump(payload: Any) -> Any:
 
 
 def ok(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(body=json.dumps(_dump(payload), ensure_ascii=False),
-                    status_code=status,
-                    headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+    return Response(
+        body=json.dumps(_dump(payload), ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
 
 
 def created(payload: Any) -> Response:
@@ -94,5 +105,40 @@ def static(asset: tuple[int, dict, bytes]) -> Response:
     return Response(body=body.decode("utf-8"), status_code=status, headers=headers)
 
 
+def download(export: Export) -> Response:
+    """An export as a file to save, never cached (it holds the learner's data)."""
+    return Response(
+        body=export.body,
+        status_code=200,
+        headers={
+            "Content-Type": export.content_type,
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 def error_response(error: AppError) -> Response:
     return ok(error.body(), error.status)
+
+
+def answering_errors(view: Callable) -> Callable:
+    """``view``, answering the AppError it raises with its error response."""
+
+    @functools.wraps(view)
+    def answer(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except AppError as error:
+            return error_response(error)
+
+    return answer
+
+
+def answer_errors_in_views(routes: dict) -> None:
+    """Wrap every registered view in ``answering_errors``. Chalice passes an exception a view raises on
+    to middleware only when it is Chalice's own ChaliceUnhandledError, and answers any other with its
+    generic 500; AppError is a plain exception (use cases do not depend on Chalice), so each view maps it."""
+    for methods in routes.values():
+        for route in methods.values():
+            route.view_function = answering_errors(route.view_function)

@@ -1,4 +1,5 @@
 """Server-chosen ids: opaque to clients, time-ordered for humans reading the table."""
+
 from __future__ import annotations
 
 import os

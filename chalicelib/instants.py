@@ -1,16 +1,17 @@
 """Instants as the API and the table hold them: UTC, whole seconds, RFC 3339 with ``Z``."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def to_utc(moment: datetime) -> datetime:
     """Normalise an aware datetime to UTC whole seconds (durations are integer seconds)."""
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def format_instant(moment: datetime) -> str:

@@ -20,17 +20,19 @@ never misses the session whose stream record it is handling.
 API token secrets are found by their hash in a partition of their own,
 ``TOKENHASH#<sha256>`` (one GetItem per authorization, no index).
 """
+
 from __future__ import annotations
 
 TABLE_NAME_ENV = "STUDYTRACKER_TABLE"
 SESSIONS_BY_START = "LSI1"
+SESSION_START_ATTR = "LSI1SK"  # the sort key of SESSIONS_BY_START: set by session_index_attrs
 
 # The table definition shared by the dev runner, the tests and infra/ (CloudFormation).
 TABLE_DEFINITION: dict = {
     "AttributeDefinitions": [
         {"AttributeName": "PK", "AttributeType": "S"},
         {"AttributeName": "SK", "AttributeType": "S"},
-        {"AttributeName": "LSI1SK", "AttributeType": "S"},
+        {"AttributeName": SESSION_START_ATTR, "AttributeType": "S"},
     ],
     "KeySchema": [
         {"AttributeName": "PK", "KeyType": "HASH"},
@@ -41,7 +43,7 @@ TABLE_DEFINITION: dict = {
             "IndexName": SESSIONS_BY_START,
             "KeySchema": [
                 {"AttributeName": "PK", "KeyType": "HASH"},
-                {"AttributeName": "LSI1SK", "KeyType": "RANGE"},
+                {"AttributeName": SESSION_START_ATTR, "KeyType": "RANGE"},
             ],
             "Projection": {"ProjectionType": "ALL"},
         }
@@ -67,7 +69,7 @@ def user_pk(user_id: str) -> str:
 
 
 def user_of_pk(pk: str) -> str | None:
-    return pk[len("USER#"):] if pk.startswith("USER#") else None
+    return pk[len("USER#") :] if pk.startswith("USER#") else None
 
 
 def key(user_id: str, sk: str) -> dict:
@@ -88,6 +90,11 @@ def session_sk(session_id: str) -> str:
 
 def session_start_sk(started_at: str, session_id: str) -> str:
     return f"{started_at}#{session_id}"
+
+
+def session_index_attrs(started_at: str, session_id: str) -> dict:
+    """The attributes that place a session in SESSIONS_BY_START (ids break ties between equal starts)."""
+    return {SESSION_START_ATTR: session_start_sk(started_at, session_id)}
 
 
 def day_sk(iso_date: str) -> str:

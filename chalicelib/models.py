@@ -1,19 +1,20 @@
 """Pydantic v2 models: the API's request and response schema (the OpenAPI document comes from here)."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from typing import Annotated, Generic, Literal, Optional, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
-from .instants import format_instant, to_utc
 from .days import validate_timezone
+from .instants import format_instant, to_utc
 
 T = TypeVar("T")
 
-EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST_INSTANT = datetime(2999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 def _within_range(moment: datetime) -> datetime:
@@ -24,10 +25,15 @@ def _within_range(moment: datetime) -> datetime:
     return moment
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_within_range), AfterValidator(to_utc),
-                    PlainSerializer(format_instant, return_type=str)]
-Timezone = Annotated[str, Field(min_length=1, max_length=64, examples=["Asia/Tokyo"]),
-                     AfterValidator(validate_timezone)]
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_within_range),
+    AfterValidator(to_utc),
+    PlainSerializer(format_instant, return_type=str),
+]
+Timezone = Annotated[
+    str, Field(min_length=1, max_length=64, examples=["Asia/Tokyo"]), AfterValidator(validate_timezone)
+]
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#4f46e5"])]
 GoalMinutes = Annotated[int, Field(ge=0, le=10080)]
 Tag = Annotated[str, Field(min_length=1, max_length=40)]
@@ -49,11 +55,13 @@ SubjectName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator
 
 class Request(BaseModel):
     """Request bodies: unknown fields are rejected, not ignored; JSON types are not coerced ("4" is not 4)."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Query(BaseModel):
     """Query strings: every value arrives as text, so numbers are parsed; unknown parameters are rejected."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -65,43 +73,43 @@ class Response(BaseModel):
 class Settings(Response):
     timezone: str = "UTC"
     day_start_hour: int = Field(0, ge=0, le=23)
-    daily_goal_minutes: Optional[int] = None
-    weekly_goal_minutes: Optional[int] = None
+    daily_goal_minutes: int | None = None
+    weekly_goal_minutes: int | None = None
     week_start: Literal["monday", "sunday"] = "monday"
-    locale: Optional[Literal["ja", "en"]] = None  # None: the UI follows the browser until the learner picks
+    locale: Literal["ja", "en"] | None = None  # None: the UI follows the browser until the learner picks
     streak_min_minutes: int = 1
     version: int = 0
 
 
 class SettingsPatch(Request):
-    timezone: Optional[Timezone] = None
-    day_start_hour: Optional[Annotated[int, Field(ge=0, le=23)]] = None
-    daily_goal_minutes: Optional[Annotated[int, Field(ge=0, le=1440)]] = None
-    weekly_goal_minutes: Optional[GoalMinutes] = None
-    week_start: Optional[Literal["monday", "sunday"]] = None
-    locale: Optional[Literal["ja", "en"]] = None
-    streak_min_minutes: Optional[Annotated[int, Field(ge=1, le=1440)]] = None
+    timezone: Timezone | None = None
+    day_start_hour: Annotated[int, Field(ge=0, le=23)] | None = None
+    daily_goal_minutes: Annotated[int, Field(ge=0, le=1440)] | None = None
+    weekly_goal_minutes: GoalMinutes | None = None
+    week_start: Literal["monday", "sunday"] | None = None
+    locale: Literal["ja", "en"] | None = None
+    streak_min_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
 
 
 # -- subjects -----------------------------------------------------------------
 class SubjectCreate(Request):
     name: SubjectName
     color: Color = "#4f46e5"
-    weekly_goal_minutes: Optional[GoalMinutes] = None
+    weekly_goal_minutes: GoalMinutes | None = None
 
 
 class SubjectPatch(Request):
-    name: Optional[SubjectName] = None
-    color: Optional[Color] = None
-    weekly_goal_minutes: Optional[GoalMinutes] = None
-    archived: Optional[bool] = None
+    name: SubjectName | None = None
+    color: Color | None = None
+    weekly_goal_minutes: GoalMinutes | None = None
+    archived: bool | None = None
 
 
 class Subject(Response):
     id: str
     name: str
     color: str
-    weekly_goal_minutes: Optional[int] = None
+    weekly_goal_minutes: int | None = None
     archived: bool = False
     version: int
     created_at: Instant
@@ -117,11 +125,11 @@ class SessionCreate(Request):
 
 
 class SessionPatch(Request):
-    subject_id: Optional[Id] = None
-    started_at: Optional[Instant] = None
-    ended_at: Optional[Instant] = None
-    note: Optional[Note] = None
-    tags: Optional[Annotated[list[Tag], Field(max_length=20)]] = None
+    subject_id: Id | None = None
+    started_at: Instant | None = None
+    ended_at: Instant | None = None
+    note: Note | None = None
+    tags: Annotated[list[Tag], Field(max_length=20)] | None = None
 
 
 class Session(Response):
@@ -138,16 +146,16 @@ class Session(Response):
 
 
 class SessionFilter(Query):
-    from_: Optional[Instant] = Field(None, alias="from")
-    to: Optional[Instant] = None
-    subject_id: Optional[Id] = None
+    from_: Instant | None = Field(None, alias="from")
+    to: Instant | None = None
+    subject_id: Id | None = None
     limit: int = Field(50, ge=1, le=200)
-    cursor: Optional[Annotated[str, Field(max_length=1024)]] = None
+    cursor: Annotated[str, Field(max_length=1024)] | None = None
 
 
 class PageQuery(Query):
     limit: int = Field(50, ge=1, le=200)
-    cursor: Optional[Annotated[str, Field(max_length=1024)]] = None
+    cursor: Annotated[str, Field(max_length=1024)] | None = None
 
 
 # -- timer --------------------------------------------------------------------
@@ -157,8 +165,8 @@ class TimerStart(Request):
 
 
 class TimerStop(Request):
-    ended_at: Optional[Instant] = None
-    note: Optional[Note] = None
+    ended_at: Instant | None = None
+    note: Note | None = None
 
 
 class Timer(Response):
@@ -170,7 +178,7 @@ class Timer(Response):
 # -- shared -------------------------------------------------------------------
 class Page(Response, Generic[T]):
     items: list[T]
-    next_cursor: Optional[str] = None
+    next_cursor: str | None = None
 
 
 class ErrorDetail(BaseModel):

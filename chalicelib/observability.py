@@ -13,12 +13,14 @@ metric, so Requests and the error counts carry only ``Service``; Latency carries
 
 Background work reports through ``stream_batch`` and ``backup_export``.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import sys
 import time
+from typing import Any
 
 NAMESPACE = "StudyTracker"
 SERVICE = "api"
@@ -37,14 +39,23 @@ def user_hash(user_id: str | None) -> str | None:
     return hashlib.sha256(b"studytracker-log:" + user_id.encode()).hexdigest()[:16]
 
 
-def emf(metrics: dict[str, tuple[float, str]], dimensions: dict[str, str],
-        per_dimension_set: list[tuple[list[str], list[str]]], properties: dict | None = None) -> dict:
+def emf(
+    metrics: dict[str, tuple[float, str]],
+    dimensions: dict[str, str],
+    per_dimension_set: list[tuple[list[str], list[str]]],
+    properties: dict | None = None,
+) -> dict:
     """An EMF document: ``metrics`` maps name -> (value, unit); each (dimension names, metric names)
     pair of ``per_dimension_set`` becomes one CloudWatchMetrics directive."""
-    directives = [{"Namespace": NAMESPACE, "Dimensions": [names],
-                   "Metrics": [{"Name": m, "Unit": metrics[m][1]} for m in metric_names]}
-                  for names, metric_names in per_dimension_set]
-    document = {"_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": directives}}
+    directives = [
+        {
+            "Namespace": NAMESPACE,
+            "Dimensions": [names],
+            "Metrics": [{"Name": m, "Unit": metrics[m][1]} for m in metric_names],
+        }
+        for names, metric_names in per_dimension_set
+    ]
+    document: dict[str, Any] = {"_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": directives}}
     document.update(properties or {})
     document.update(dimensions)
     document.update({name: value for name, (value, _) in metrics.items()})
@@ -88,9 +99,12 @@ def request_line(request, status: int, latency_ms: float, error_code: str | None
         "Errors5xx": (1 if status >= 500 else 0, "Count"),
         "Latency": (round(latency_ms, 3), "Milliseconds"),
     }
-    return emf(metrics, {"Service": SERVICE, "Route": route},
-               [(["Service"], ["Requests", "Errors4xx", "Errors5xx"]), (["Service", "Route"], ["Latency"])],
-               properties)
+    return emf(
+        metrics,
+        {"Service": SERVICE, "Route": route},
+        [(["Service"], ["Requests", "Errors4xx", "Errors5xx"]), (["Service", "Route"], ["Latency"])],
+        properties,
+    )
 
 
 def http_middleware(request, get_response):
@@ -103,20 +117,33 @@ def http_middleware(request, get_response):
         emit(request_line(request, 500, (time.perf_counter() - started) * 1000, "unhandled"))
         raise
     status = response.status_code
-    emit(request_line(request, status, (time.perf_counter() - started) * 1000,
-                      _error_code(response) if status >= 400 else None))
+    emit(
+        request_line(
+            request, status, (time.perf_counter() - started) * 1000, _error_code(response) if status >= 400 else None
+        )
+    )
     return response
 
 
 def stream_batch(processed: int, parked: int) -> None:
     """Call once per stream batch: records projected, and records parked for an operator."""
-    emit(emf({"StreamRecordsProcessed": (processed, "Count"), "StreamRecordsParked": (parked, "Count")},
-             {"Service": "stream"}, [(["Service"], ["StreamRecordsProcessed", "StreamRecordsParked"])],
-             {"level": "WARN" if parked else "INFO", "message": "stream batch"}))
+    emit(
+        emf(
+            {"StreamRecordsProcessed": (processed, "Count"), "StreamRecordsParked": (parked, "Count")},
+            {"Service": "stream"},
+            [(["Service"], ["StreamRecordsProcessed", "StreamRecordsParked"])],
+            {"level": "WARN" if parked else "INFO", "message": "stream batch"},
+        )
+    )
 
 
 def backup_export(items: int, size_bytes: int) -> None:
     """Call once per finished backup: items exported and bytes written."""
-    emit(emf({"BackupItems": (items, "Count"), "BackupBytes": (size_bytes, "Bytes")},
-             {"Service": "backup"}, [(["Service"], ["BackupItems", "BackupBytes"])],
-             {"level": "INFO", "message": "backup exported"}))
+    emit(
+        emf(
+            {"BackupItems": (items, "Count"), "BackupBytes": (size_bytes, "Bytes")},
+            {"Service": "backup"},
+            [(["Service"], ["BackupItems", "BackupBytes"])],
+            {"level": "INFO", "message": "backup exported"},
+        )
+    )

@@ -6,6 +6,7 @@ route of ``app.app.routes`` missing here, so a new route gets described when it 
 The document is built on first request and cached: pydantic's schema generation stays off
 every other route's path.
 """
+
 from __future__ import annotations
 
 import functools
@@ -15,49 +16,71 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import auth, export, stats_models, tokens
+from . import export, signin, stats_models, tokens
 from .imports import models as import_models
-from .models import (Error, Health, Instant, Page, PageQuery, Session, SessionCreate, SessionFilter, SessionPatch,
-                     Settings, SettingsPatch, Subject, SubjectCreate, SubjectPatch, Timer, TimerStart, TimerStop)
+from .models import (
+    Error,
+    Health,
+    Instant,
+    Page,
+    PageQuery,
+    Session,
+    SessionCreate,
+    SessionFilter,
+    SessionPatch,
+    Settings,
+    SettingsPatch,
+    Subject,
+    SubjectCreate,
+    SubjectPatch,
+    Timer,
+    TimerStart,
+    TimerStop,
+)
 
 TITLE = "StudyTracker API"
 VERSION = "1"
 ID_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
-ERRORS = {400: "Invalid request: `details` lists each field and its problem.",
-          401: "No valid bearer token: sign in again.",
-          403: "Not allowed with this kind of token.",
-          404: "No such resource for this user (another user's resource looks missing too).",
-          409: "Conflict: a stale If-Match version, a duplicate, or a state that forbids the change.",
-          413: "The request body is larger than 1 MB."}
+ERRORS = {
+    400: "Invalid request: `details` lists each field and its problem.",
+    401: "No valid bearer token: sign in again.",
+    403: "Not allowed with this kind of token.",
+    404: "No such resource for this user (another user's resource looks missing too).",
+    409: "Conflict: a stale If-Match version, a duplicate, or a state that forbids the change.",
+    413: "The request body is larger than 1 MB.",
+}
 
 
 @dataclass(frozen=True)
 class Operation:
     """One route: what it takes and what it answers. Error statuses follow from the rest, plus ``errors``."""
+
     summary: str
-    response: Any = None            # a model (or type) for the body of `status`; None: no body
+    response: Any = None  # a model (or type) for the body of `status`; None: no body
     status: int = 200
-    body: Any = None                # request body model
+    body: Any = None  # request body model
     body_required: bool = True
     body_media: str = "application/json"  # any other media type takes a string body (e.g. text/csv)
-    media: str = "application/json"       # of the success response; any other is a string (text/html, */*)
-    also_answers: tuple[str, ...] = ()   # other media types of the success response, as strings
+    media: str = "application/json"  # of the success response; any other is a string (text/html, */*)
+    also_answers: tuple[str, ...] = ()  # other media types of the success response, as strings
     error_media: str = "application/json"  # the web UI's 404 is a page, not an Error
-    path_schema: Any = None               # of the path parameters; default: a server-chosen id
-    query: Any = None               # a model whose fields are the query parameters
-    public: bool = False            # no Authorization needed
-    if_match: bool = False          # accepts If-Match: <version>
-    errors: tuple[int, ...] = ()    # statuses beyond 400/401/404/413 derived from the above
+    path_schema: Any = None  # of the path parameters; default: a server-chosen id
+    query: Any = None  # a model whose fields are the query parameters
+    public: bool = False  # no Authorization needed
+    if_match: bool = False  # accepts If-Match: <version>
+    errors: tuple[int, ...] = ()  # statuses beyond 400/401/404/413 derived from the above
     tag: str = "studytracker"
 
 
 class GatewayError(BaseModel):
     """What API Gateway itself answers when the Authorization header is missing (the authorizer never runs)."""
+
     message: str
 
 
 class ExportDocument(BaseModel):
     """GET /v1/export?format=json: everything the caller owns."""
+
     format_version: int
     exported_at: Instant
     settings: Settings
@@ -70,62 +93,130 @@ ROUTES: dict[tuple[str, str], Operation] = {
     # the web UI (it signs in itself)
     ("GET", "/"): Operation("The web UI", str, media="text/html", public=True, tag="web UI"),
     ("GET", "/index.html"): Operation("The web UI", str, media="text/html", public=True, tag="web UI"),
-    ("GET", "/assets/{name}"): Operation("A file of the web UI (scripts, styles, images)", str, media="*/*",
-                                         public=True, error_media="text/html", tag="web UI",
-                                         path_schema={"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"}),
+    ("GET", "/assets/{name}"): Operation(
+        "A file of the web UI (scripts, styles, images)",
+        str,
+        media="*/*",
+        public=True,
+        error_media="text/html",
+        tag="web UI",
+        path_schema={"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},
+    ),
+    ("GET", "/sw.js"): Operation(
+        "The web UI's service worker (at the root: it controls the paths under it)",
+        str,
+        media="text/javascript",
+        public=True,
+        error_media="text/html",
+        tag="web UI",
+    ),
+    ("GET", "/manifest.webmanifest"): Operation(
+        "The web UI's app manifest (name, icons, start page)",
+        dict,
+        media="application/manifest+json",
+        public=True,
+        error_media="text/html",
+        tag="web UI",
+    ),
     ("GET", "/openapi.json"): Operation("This document", dict, public=True, tag="public"),
     # settings
     ("GET", "/v1/me"): Operation("Your settings", Settings, tag="settings"),
-    ("PATCH", "/v1/me"): Operation("Change your settings", Settings, body=SettingsPatch, if_match=True,
-                                   errors=(409,), tag="settings"),
+    ("PATCH", "/v1/me"): Operation(
+        "Change your settings", Settings, body=SettingsPatch, if_match=True, errors=(409,), tag="settings"
+    ),
     # subjects
     ("GET", "/v1/subjects"): Operation("List your subjects", Page[Subject], query=PageQuery, tag="subjects"),
-    ("POST", "/v1/subjects"): Operation("Create a subject", Subject, 201, body=SubjectCreate, errors=(409,),
-                                        tag="subjects"),
+    ("POST", "/v1/subjects"): Operation(
+        "Create a subject", Subject, 201, body=SubjectCreate, errors=(409,), tag="subjects"
+    ),
     ("GET", "/v1/subjects/{subject_id}"): Operation("One subject", Subject, tag="subjects"),
-    ("PATCH", "/v1/subjects/{subject_id}"): Operation("Change a subject", Subject, body=SubjectPatch, if_match=True,
-                                                      errors=(409,), tag="subjects"),
-    ("DELETE", "/v1/subjects/{subject_id}"): Operation("Archive a subject (its sessions are kept)", Subject,
-                                                       if_match=True, errors=(409,), tag="subjects"),
+    ("PATCH", "/v1/subjects/{subject_id}"): Operation(
+        "Change a subject", Subject, body=SubjectPatch, if_match=True, errors=(409,), tag="subjects"
+    ),
+    ("DELETE", "/v1/subjects/{subject_id}"): Operation(
+        "Archive a subject (its sessions are kept)", Subject, if_match=True, errors=(409,), tag="subjects"
+    ),
     # sessions
-    ("GET", "/v1/sessions"): Operation("List your sessions, newest first", Page[Session], query=SessionFilter,
-                                       tag="sessions"),
-    ("POST", "/v1/sessions"): Operation("Record a session", Session, 201, body=SessionCreate, errors=(409,),
-                                        tag="sessions"),
+    ("GET", "/v1/sessions"): Operation(
+        "List your sessions, newest first", Page[Session], query=SessionFilter, tag="sessions"
+    ),
+    ("POST", "/v1/sessions"): Operation(
+        "Record a session", Session, 201, body=SessionCreate, errors=(409,), tag="sessions"
+    ),
     ("GET", "/v1/sessions/{session_id}"): Operation("One session", Session, tag="sessions"),
-    ("PATCH", "/v1/sessions/{session_id}"): Operation("Change a session", Session, body=SessionPatch, if_match=True,
-                                                      errors=(409,), tag="sessions"),
-    ("DELETE", "/v1/sessions/{session_id}"): Operation("Delete a session", None, 204, if_match=True, errors=(409,),
-                                                       tag="sessions"),
+    ("PATCH", "/v1/sessions/{session_id}"): Operation(
+        "Change a session", Session, body=SessionPatch, if_match=True, errors=(409,), tag="sessions"
+    ),
+    ("DELETE", "/v1/sessions/{session_id}"): Operation(
+        "Delete a session", None, 204, if_match=True, errors=(409,), tag="sessions"
+    ),
     # timer
     ("GET", "/v1/timer"): Operation("The running timer", Timer, errors=(404,), tag="timer"),
     ("POST", "/v1/timer/start"): Operation("Start the timer", Timer, 201, body=TimerStart, errors=(409,), tag="timer"),
-    ("POST", "/v1/timer/stop"): Operation("Stop the timer: records a session", Session, 201, body=TimerStop,
-                                          body_required=False, errors=(404,), tag="timer"),
+    ("POST", "/v1/timer/stop"): Operation(
+        "Stop the timer: records a session",
+        Session,
+        201,
+        body=TimerStop,
+        body_required=False,
+        errors=(404,),
+        tag="timer",
+    ),
     ("DELETE", "/v1/timer"): Operation("Discard the running timer", None, 204, errors=(404,), tag="timer"),
     # statistics
-    ("GET", "/v1/stats/days"): Operation("Totals per local study day, days without study included",
-                                         stats_models.DaysStats, query=stats_models.DaysQuery, tag="statistics"),
-    ("GET", "/v1/stats/summary"): Operation("Totals and goal progress for the week or month containing a date",
-                                            stats_models.Summary, query=stats_models.SummaryQuery, tag="statistics"),
-    ("GET", "/v1/stats/streak"): Operation("Current and longest streak of study days", stats_models.StreakStats,
-                                           tag="statistics"),
+    ("GET", "/v1/stats/days"): Operation(
+        "Totals per local study day, days without study included",
+        stats_models.DaysStats,
+        query=stats_models.DaysQuery,
+        tag="statistics",
+    ),
+    ("GET", "/v1/stats/summary"): Operation(
+        "Totals and goal progress for the week or month containing a date",
+        stats_models.Summary,
+        query=stats_models.SummaryQuery,
+        tag="statistics",
+    ),
+    ("GET", "/v1/stats/streak"): Operation(
+        "Current and longest streak of study days", stats_models.StreakStats, tag="statistics"
+    ),
     # export and imports
-    ("GET", "/v1/export"): Operation("All your data: JSON (settings, subjects, sessions) or CSV (one row a session)",
-                                     ExportDocument, query=export.ExportQuery, also_answers=("text/csv",),
-                                     tag="export"),
-    ("POST", "/v1/imports"): Operation("Import sessions from a Toggl, Clockify or TimeTagger CSV export",
-                                       import_models.ImportReport, body=str, body_media="text/csv",
-                                       query=import_models.ImportQuery, tag="export"),
+    ("GET", "/v1/export"): Operation(
+        "All your data: JSON (settings, subjects, sessions) or CSV (one row a session)",
+        ExportDocument,
+        query=export.ExportQuery,
+        also_answers=("text/csv",),
+        tag="export",
+    ),
+    ("POST", "/v1/imports"): Operation(
+        "Import sessions from a Toggl, Clockify or TimeTagger CSV export",
+        import_models.ImportReport,
+        body=str,
+        body_media="text/csv",
+        query=import_models.ImportQuery,
+        tag="export",
+    ),
     # identity
-    ("GET", "/v1/auth/config"): Operation("How the web UI signs in on this stage", auth.AuthConfig, public=True,
-                                          tag="identity"),
-    ("POST", "/v1/auth/local"): Operation("Sign in as a local user (local stage only; 404 elsewhere)",
-                                          auth.LocalSession, 201, body=auth.LocalSignIn, public=True,
-                                          errors=(404,), tag="identity"),
+    ("GET", "/v1/auth/config"): Operation(
+        "How the web UI signs in on this stage", signin.AuthConfig, public=True, tag="identity"
+    ),
+    ("POST", "/v1/auth/local"): Operation(
+        "Sign in as a local user (local stage only; 404 elsewhere)",
+        signin.LocalSession,
+        201,
+        body=signin.LocalSignIn,
+        public=True,
+        errors=(404,),
+        tag="identity",
+    ),
     ("GET", "/v1/tokens"): Operation("List your API tokens", Page[tokens.Token], query=PageQuery, tag="identity"),
-    ("POST", "/v1/tokens"): Operation("Create an API token: its secret is shown only now", tokens.TokenCreated,
-                                      201, body=tokens.TokenCreate, errors=(403, 409), tag="identity"),
+    ("POST", "/v1/tokens"): Operation(
+        "Create an API token: its secret is shown only now",
+        tokens.TokenCreated,
+        201,
+        body=tokens.TokenCreate,
+        errors=(403, 409),
+        tag="identity",
+    ),
     ("DELETE", "/v1/tokens/{token_id}"): Operation("Revoke an API token", None, 204, tag="identity"),
 }
 
@@ -159,40 +250,62 @@ def _without_null(schema: dict) -> dict:
 def _query_parameters(model: Any) -> list[dict]:
     schema = model.model_json_schema(by_alias=True, mode="validation", ref_template="#/components/schemas/{model}")
     required = set(schema.get("required", []))
-    return [{"name": name, "in": "query", "required": name in required,
-             "schema": _without_null({k: v for k, v in prop.items() if k != "title"})}
-            for name, prop in schema.get("properties", {}).items()]
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": _without_null({k: v for k, v in prop.items() if k != "title"}),
+        }
+        for name, prop in schema.get("properties", {}).items()
+    ]
 
 
 def _operation(method: str, path: str, operation: Operation, schemas: dict) -> dict:
-    parameters = [{"name": name, "in": "path", "required": True, "schema": dict(operation.path_schema or ID_SCHEMA)}
-                  for name in path_parameters(path)]
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": dict(operation.path_schema or ID_SCHEMA)}
+        for name in path_parameters(path)
+    ]
     if operation.query is not None:
         parameters += _query_parameters(operation.query)
     if operation.if_match:
-        parameters.append({"name": "If-Match", "in": "header", "required": False,
-                           "description": "The version you last read: a different stored version is a 409.",
-                           "schema": {"type": "string", "pattern": r'^(W/)?"?[0-9]{1,12}"?$'}})
+        parameters.append(
+            {
+                "name": "If-Match",
+                "in": "header",
+                "required": False,
+                "description": "The version you last read: a different stored version is a 409.",
+                "schema": {"type": "string", "pattern": r'^(W/)?"?[0-9]{1,12}"?$'},
+            }
+        )
     success: dict = {"description": operation.summary}
     if operation.response is not None:
-        success["content"] = {operation.media: {"schema": schemas[("response", method, path)]},
-                              **{media: {"schema": {"type": "string"}} for media in operation.also_answers}}
+        success["content"] = {
+            operation.media: {"schema": schemas[("response", method, path)]},
+            **{media: {"schema": {"type": "string"}} for media in operation.also_answers},
+        }
     responses = {str(operation.status): success}
     for status in error_statuses(path, operation):
-        schema = {"$ref": "#/components/schemas/Error"}
+        schema: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
         if status == 401:
             schema = {"anyOf": [schema, {"$ref": "#/components/schemas/GatewayError"}]}
         if operation.error_media != "application/json":
             schema = {"type": "string"}
         responses[str(status)] = {"description": ERRORS[status], "content": {operation.error_media: {"schema": schema}}}
-    result: dict = {"summary": operation.summary, "operationId": f"{method.lower()}_{_slug(path)}",
-                    "tags": [operation.tag], "responses": responses,
-                    "security": [] if operation.public else [{"bearer": []}]}
+    result: dict = {
+        "summary": operation.summary,
+        "operationId": f"{method.lower()}_{_slug(path)}",
+        "tags": [operation.tag],
+        "responses": responses,
+        "security": [] if operation.public else [{"bearer": []}],
+    }
     if parameters:
         result["parameters"] = parameters
     if operation.body is not None:
-        result["requestBody"] = {"required": operation.body_required, "content": {
-            operation.body_media: {"schema": schemas[("body", method, path)]}}}
+        result["requestBody"] = {
+            "required": operation.body_required,
+            "content": {operation.body_media: {"schema": schemas[("body", method, path)]}},
+        }
     return result
 
 
@@ -204,9 +317,12 @@ def _slug(path: str) -> str:
 def document() -> dict:
     """The whole OpenAPI document (built once per container, on first request)."""
     from pydantic import TypeAdapter
+    from pydantic.json_schema import JsonSchemaMode
 
-    inputs = [(("error", "", ""), "serialization", TypeAdapter(Error)),
-              (("gateway", "", ""), "serialization", TypeAdapter(GatewayError))]
+    inputs: list[tuple[tuple[str, str, str], JsonSchemaMode, TypeAdapter]] = [
+        (("error", "", ""), "serialization", TypeAdapter(Error)),
+        (("gateway", "", ""), "serialization", TypeAdapter(GatewayError)),
+    ]
     for (method, path), operation in ROUTES.items():
         if operation.response is not None:
             inputs.append((("response", method, path), "serialization", TypeAdapter(operation.response)))
@@ -220,12 +336,22 @@ def document() -> dict:
     components = dict(definitions.get("$defs", {}))
     return {
         "openapi": "3.1.0",
-        "info": {"title": TITLE, "version": VERSION,
-                 "description": "Study time per subject, goals, streaks. Errors are "
-                                "`{\"error\": {\"code\", \"message\", \"details\"}}`."},
+        "info": {
+            "title": TITLE,
+            "version": VERSION,
+            "description": "Study time per subject, goals, streaks. Errors are "
+            '`{"error": {"code", "message", "details"}}`.',
+        },
         "paths": paths,
-        "components": {"schemas": components,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description":
-                                                      "A Cognito access token, an API token (stk_...) or, "
-                                                      "in the local stage, a local token (stl1....)."}}},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A Cognito access token, an API token (stk_...) or, "
+                    "in the local stage, a local token (stl1....).",
+                }
+            },
+        },
     }

@@ -1,12 +1,14 @@
 """Opaque list cursors: the DynamoDB start key, minus the partition (always the caller's)."""
+
 from __future__ import annotations
 
 import base64
 import json
 
+from . import keys
 from .errors import BadRequest
 
-_ALLOWED = {"SK", "LSI1SK"}
+_ALLOWED = {"SK", keys.SESSION_START_ATTR}
 
 
 def encode(last_key: dict | None) -> str | None:
@@ -25,8 +27,12 @@ def decode(cursor: str | None, pk: str, sk_prefix: str) -> dict | None:
         body = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, UnicodeDecodeError):
         raise invalid from None
-    if (not isinstance(body, dict) or set(body) - _ALLOWED or "SK" not in body
-            or not all(isinstance(v, str) and 0 < len(v) <= 512 for v in body.values())
-            or not body["SK"].startswith(sk_prefix)):
+    if (
+        not isinstance(body, dict)
+        or set(body) - _ALLOWED
+        or "SK" not in body
+        or not all(isinstance(v, str) and 0 < len(v) <= 512 for v in body.values())
+        or not body["SK"].startswith(sk_prefix)
+    ):
         raise invalid
     return {"PK": pk, **body}

@@ -1,4 +1,5 @@
 """Process-wide objects built once per Lambda container (lazily, off the import path)."""
+
 from __future__ import annotations
 
 import functools

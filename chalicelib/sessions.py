@@ -1,4 +1,5 @@
 """Study sessions: the source items every statistic is computed from."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -25,16 +26,34 @@ def check_times(started_at: datetime, ended_at: datetime, moment: datetime) -> N
         raise BadRequest.field("ended_at", "is in the future: a session can end at most 5 minutes from now")
 
 
-def build_item(user: str, session_id: str, subject_id: str, started_at: datetime, ended_at: datetime,
-               note: str, tags: list[str], version: int, created_at: str, **extra) -> dict:
+def build_item(
+    user: str,
+    session_id: str,
+    subject_id: str,
+    started_at: datetime,
+    ended_at: datetime,
+    note: str,
+    tags: list[str],
+    version: int,
+    created_at: str,
+    **extra,
+) -> dict:
     start = format_instant(started_at)
     return {
-        **keys.key(user, keys.session_sk(session_id)), "LSI1SK": keys.session_start_sk(start, session_id),
-        "type": "session", "id": session_id, "subject_id": subject_id,
-        "started_at": start, "ended_at": format_instant(ended_at),
+        **keys.key(user, keys.session_sk(session_id)),
+        **keys.session_index_attrs(start, session_id),
+        "type": "session",
+        "id": session_id,
+        "subject_id": subject_id,
+        "started_at": start,
+        "ended_at": format_instant(ended_at),
         "duration_seconds": int((ended_at - started_at).total_seconds()),
-        "note": note, "tags": list(tags), "version": version,
-        "created_at": created_at, "updated_at": format_instant(now()), **extra,
+        "note": note,
+        "tags": list(tags),
+        "version": version,
+        "created_at": created_at,
+        "updated_at": format_instant(now()),
+        **extra,
     }
 
 
@@ -42,10 +61,11 @@ def create(store: Store, user: str, body: SessionCreate, session_id: str | None 
     check_times(body.started_at, body.ended_at, now())
     subjects.require(store, user, body.subject_id)
     stamp = format_instant(now())
-    item = build_item(user, session_id or new_id(), body.subject_id, body.started_at, body.ended_at,
-                      body.note, body.tags, 1, stamp)
+    item = build_item(
+        user, session_id or new_id(), body.subject_id, body.started_at, body.ended_at, body.note, body.tags, 1, stamp
+    )
     try:
-        store.put(item, condition="attribute_not_exists(PK)")
+        store.put_new(item)
     except ConditionFailed:
         raise Conflict("A session with this id already exists.") from None
     return Session.model_validate(item)
@@ -62,9 +82,10 @@ def get(store: Store, user: str, session_id: str) -> Session:
     return Session.model_validate(_find(store, user, session_id))
 
 
-def _stale(expected: int, current: int) -> Conflict:
-    return Conflict(f"This session changed since version {expected} (now {current}): "
-                    "reload it and apply your change again.")
+def _stale(expected: int | None, current: int) -> Conflict:
+    return Conflict(
+        f"This session changed since version {expected} (now {current}): reload it and apply your change again."
+    )
 
 
 def update(store: Store, user: str, session_id: str, patch: SessionPatch, expected: int | None) -> Session:
@@ -82,11 +103,20 @@ def update(store: Store, user: str, session_id: str, patch: SessionPatch, expect
     if "subject_id" in changes:
         subjects.require(store, user, changes["subject_id"])
     extra = {k: v for k, v in current.items() if k in ("import_key", "source")}
-    item = build_item(user, session_id, changes.get("subject_id", current["subject_id"]), started, ended,
-                      changes.get("note", current.get("note", "")), changes.get("tags", current.get("tags", [])),
-                      current["version"] + 1, current["created_at"], **extra)
+    item = build_item(
+        user,
+        session_id,
+        changes.get("subject_id", current["subject_id"]),
+        started,
+        ended,
+        changes.get("note", current.get("note", "")),
+        changes.get("tags", current.get("tags", [])),
+        current["version"] + 1,
+        current["created_at"],
+        **extra,
+    )
     try:
-        store.put(item, "#v = :v", {"#v": "version"}, {":v": current["version"]})
+        store.put_if_version(item, current["version"])
     except ConditionFailed as failure:
         if failure.item is None:
             raise NotFound(_NOT_FOUND) from None
@@ -95,12 +125,8 @@ def update(store: Store, user: str, session_id: str, patch: SessionPatch, expect
 
 
 def delete(store: Store, user: str, session_id: str, expected: int | None) -> None:
-    names, values, condition = None, None, "attribute_exists(PK)"
-    if expected is not None:
-        names, values = {"#v": "version"}, {":v": expected}
-        condition += " AND #v = :v"
     try:
-        store.delete(keys.key(user, keys.session_sk(session_id)), condition, names, values)
+        store.delete_existing(keys.key(user, keys.session_sk(session_id)), expected)
     except ConditionFailed as failure:
         if failure.item is None:
             raise NotFound(_NOT_FOUND) from None
@@ -125,8 +151,15 @@ def list_page(store: Store, user: str, query: SessionFilter) -> Page[Session]:
     start = pagination.decode(query.cursor, pk, keys.SESSION_PREFIX)
     try:
         items, last = store.query_page(
-            pk, between=(lo, hi), index=keys.SESSIONS_BY_START, limit=query.limit, start_key=start,
-            forward=False, filter_expression=" AND ".join(filters) or None, filter_values=values or None)
+            pk,
+            between=(lo, hi),
+            index=keys.SESSIONS_BY_START,
+            limit=query.limit,
+            start_key=start,
+            forward=False,
+            filter_expression=" AND ".join(filters) or None,
+            filter_values=values or None,
+        )
     except InvalidStartKey:
         raise BadRequest.field("cursor", "invalid cursor: use the next_cursor of the previous page") from None
     return Page[Session](items=[Session.model_validate(i) for i in items], next_cursor=pagination.encode(last))
@@ -135,6 +168,8 @@ def list_page(store: Store, user: str, query: SessionFilter) -> Page[Session]:
 def sessions_between(store: Store, user: str, start: datetime, end: datetime) -> list[dict]:
     """Every session overlapping [start, end), read consistently (for the projection)."""
     lo, hi = format_instant(start - MAX_LENGTH), format_instant(end)
-    return [item for item in store.query_all(keys.user_pk(user), between=(lo, hi), index=keys.SESSIONS_BY_START,
-                                             consistent=True)
-            if item["ended_at"] > format_instant(start)]
+    return [
+        item
+        for item in store.query_all(keys.user_pk(user), between=(lo, hi), index=keys.SESSIONS_BY_START, consistent=True)
+        if item["ended_at"] > format_instant(start)
+    ]

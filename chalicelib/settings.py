@@ -1,4 +1,5 @@
 """A learner's settings (GET/PATCH /v1/me): time zone, study-day start, goals, locale."""
+
 from __future__ import annotations
 
 from . import keys
@@ -19,10 +20,15 @@ def get(store: Store, user: str) -> Settings:
 def ensure(store: Store, user: str) -> Settings:
     """Create the user's settings with defaults when new (first sign-in); keep existing ones."""
     defaults = Settings().model_dump()
-    item = {**keys.key(user, keys.PROFILE), "type": "profile", **defaults, "version": 1,
-            "created_at": format_instant(now())}
+    item = {
+        **keys.key(user, keys.PROFILE),
+        "type": "profile",
+        **defaults,
+        "version": 1,
+        "created_at": format_instant(now()),
+    }
     try:
-        store.put(item, condition="attribute_not_exists(PK)")
+        store.put_new(item)
     except ConditionFailed as existing:
         return Settings.model_validate(existing.item or {})
     return Settings.model_validate(item)
@@ -54,16 +60,13 @@ def update(store: Store, user: str, patch: SettingsPatch, expected_version: int 
             continue
         names[f"#f{index}"] = name
     expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-    condition = None
-    if expected_version is not None:
-        if expected_version == 0:
-            condition = "attribute_not_exists(#version)"
-        else:
-            condition, values[":expected"] = "#version = :expected", expected_version
     try:
-        item = store.update(keys.key(user, keys.PROFILE), expression, names, values, condition)
+        # If-Match 0: only while the settings were never saved (version 0 until the first write).
+        item = store.update_if_version(keys.key(user, keys.PROFILE), expression, names, values, expected_version)
     except ConditionFailed as failure:
         current = (failure.item or {}).get("version", 0)
-        raise Conflict(f"Settings changed since version {expected_version} (now {current}): "
-                       "reload them and apply your change again.") from None
+        raise Conflict(
+            f"Settings changed since version {expected_version} (now {current}): "
+            "reload them and apply your change again."
+        ) from None
     return Settings.model_validate(item)

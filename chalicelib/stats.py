@@ -5,6 +5,7 @@ STREAK, PROFILE, subjects) that the projection maintains: its cost follows the d
 asked for, never the number of sessions. The answers are eventually consistent with
 the sessions (the stream lag, about a second locally).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,10 +15,9 @@ from .days import date_range, month_range, study_day_of, week_range
 from .errors import BadRequest
 from .instants import now
 from .models import Settings
-from .projection import decode_runs
-from .stats_models import (DayStats, DaysQuery, DaysStats, StreakStats, SubjectGoal, Summary, SummaryQuery,
-                           TodayGoal)
+from .stats_models import DaysQuery, DaysStats, DayStats, StreakStats, SubjectGoal, Summary, SummaryQuery, TodayGoal
 from .store import Store
+from .streaks import decode_runs
 from .streaks import streak as compute_streak
 
 MAX_DAYS = 400
@@ -34,22 +34,34 @@ def _day_items(store: Store, user: str, first: date, last: date) -> dict[date, d
 
 
 def _progress(seconds: int, goal_minutes: int | None) -> float | None:
-    return round(seconds / (goal_minutes * 60), 4) if goal_minutes else None
+    return _ratio(seconds, goal_minutes) if goal_minutes else None
+
+
+def _ratio(seconds: int, goal_minutes: int) -> float:
+    return round(seconds / (goal_minutes * 60), 4)
 
 
 def days(store: Store, user: str, query: DaysQuery) -> DaysStats:
     """One entry per study day from ``from`` to ``to``, zeros included (one Query)."""
     first, last = query.from_, query.to
     if first > last:
-        raise BadRequest.field("to", "must not be before from", f"The range is empty: to ({last}) is before from ({first}).")
+        raise BadRequest.field(
+            "to", "must not be before from", f"The range is empty: to ({last}) is before from ({first})."
+        )
     count = (last - first).days + 1
     if count > MAX_DAYS:
-        raise BadRequest.field("to", f"the range covers {count} days; at most {MAX_DAYS} per request",
-                               f"Ask for at most {MAX_DAYS} days at once (this range has {count}): split it.")
+        raise BadRequest.field(
+            "to",
+            f"the range covers {count} days; at most {MAX_DAYS} per request",
+            f"Ask for at most {MAX_DAYS} days at once (this range has {count}): split it.",
+        )
     stored = _day_items(store, user, first, last)
-    entries = [DayStats.model_validate(stored[day]) if day in stored
-               else DayStats(date=day, total_seconds=0, sessions=0, by_subject={})
-               for day in date_range(first, last)]
+    entries = [
+        DayStats.model_validate(stored[day])
+        if day in stored
+        else DayStats(date=day, total_seconds=0, sessions=0, by_subject={})
+        for day in date_range(first, last)
+    ]
     return DaysStats(from_=first, to=last, days=entries)
 
 
@@ -82,20 +94,38 @@ def summary(store: Store, user: str, query: SummaryQuery) -> Summary:
     goal_minutes = goal(profile.weekly_goal_minutes)
     subject_goals = []
     for subject in sorted(subjects.list_all(store, user), key=lambda s: s.name.casefold()):
-        if subject.weekly_goal_minutes and not subject.archived:
-            seconds, minutes = by_subject.get(subject.id, 0), goal(subject.weekly_goal_minutes)
-            subject_goals.append(SubjectGoal(subject_id=subject.id, total_seconds=seconds, goal_minutes=minutes,
-                                             goal_progress=_progress(seconds, minutes)))
-    today_item = stored.get(current) if first <= current <= last else store.get(
-        keys.key(user, keys.day_sk(current.isoformat())), consistent=False)
+        minutes = None if subject.archived else goal(subject.weekly_goal_minutes)
+        if minutes:
+            seconds = by_subject.get(subject.id, 0)
+            subject_goals.append(
+                SubjectGoal(
+                    subject_id=subject.id,
+                    total_seconds=seconds,
+                    goal_minutes=minutes,
+                    goal_progress=_ratio(seconds, minutes),
+                )
+            )
+    today_item = (
+        stored.get(current)
+        if first <= current <= last
+        else store.get(keys.key(user, keys.day_sk(current.isoformat())), consistent=False)
+    )
     today_seconds = (today_item or {}).get("total_seconds", 0)
     daily = profile.daily_goal_minutes or None
-    return Summary(period=query.period, from_=first, to=last, total_seconds=total,
-                   days_studied=sum(1 for item in stored.values() if item["total_seconds"] > 0),
-                   by_subject=dict(sorted(by_subject.items())), goal_minutes=goal_minutes,
-                   goal_progress=_progress(total, goal_minutes), subject_goals=subject_goals,
-                   today=TodayGoal(date=current, total_seconds=today_seconds, goal_minutes=daily,
-                                   goal_progress=_progress(today_seconds, daily)))
+    return Summary(
+        period=query.period,
+        from_=first,
+        to=last,
+        total_seconds=total,
+        days_studied=sum(1 for item in stored.values() if item["total_seconds"] > 0),
+        by_subject=dict(sorted(by_subject.items())),
+        goal_minutes=goal_minutes,
+        goal_progress=_progress(total, goal_minutes),
+        subject_goals=subject_goals,
+        today=TodayGoal(
+            date=current, total_seconds=today_seconds, goal_minutes=daily, goal_progress=_progress(today_seconds, daily)
+        ),
+    )
 
 
 def streak(store: Store, user: str) -> StreakStats:
@@ -104,6 +134,10 @@ def streak(store: Store, user: str) -> StreakStats:
     current = today(profile)
     item = store.get(keys.key(user, keys.STREAK), consistent=False) or {}
     found = compute_streak(decode_runs(item.get("runs", [])), current)
-    return StreakStats(current_days=found.current_days, longest_days=found.longest_days,
-                       today_counts=found.today_counts, today=current,
-                       streak_min_minutes=profile.streak_min_minutes)
+    return StreakStats(
+        current_days=found.current_days,
+        longest_days=found.longest_days,
+        today_counts=found.today_counts,
+        today=current,
+        streak_min_minutes=profile.streak_min_minutes,
+    )

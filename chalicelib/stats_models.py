@@ -1,9 +1,10 @@
 """Pydantic models of the statistics routes (GET /v1/stats/...): their queries and answers."""
+
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
@@ -37,7 +38,7 @@ class DaysQuery(Request):
 
 class SummaryQuery(Request):
     period: Literal["week", "month"]
-    date: Optional[StudyDay] = Field(None, description="a day inside the period; today in your time zone if absent")
+    date: StudyDay | None = Field(None, description="a day inside the period; today in your time zone if absent")
 
 
 # -- answers ------------------------------------------------------------------
@@ -56,6 +57,7 @@ class DaysStats(Response):
 
 class SubjectGoal(Response):
     """Seconds studied towards a goal: ``goal_progress`` is seconds / goal seconds (may pass 1)."""
+
     subject_id: str
     total_seconds: int
     goal_minutes: int
@@ -64,10 +66,11 @@ class SubjectGoal(Response):
 
 class TodayGoal(Response):
     """Today's study day and the daily goal; progress is null without a goal."""
+
     date: date
     total_seconds: int
-    goal_minutes: Optional[int] = None
-    goal_progress: Optional[float] = None
+    goal_minutes: int | None = None
+    goal_progress: float | None = None
 
 
 class Summary(Response):
@@ -77,9 +80,10 @@ class Summary(Response):
     total_seconds: int
     days_studied: int
     by_subject: dict[str, int]
-    goal_minutes: Optional[int] = Field(None, description="weekly_goal_minutes; for a month, spread over its "
-                                                          "days: round(weekly * days_in_month / 7)")
-    goal_progress: Optional[float] = None
+    goal_minutes: int | None = Field(
+        None, description="weekly_goal_minutes; for a month, spread over its days: round(weekly * days_in_month / 7)"
+    )
+    goal_progress: float | None = None
     subject_goals: list[SubjectGoal] = Field(description="each active subject with a weekly goal, by name")
     today: TodayGoal = Field(description="today's study day and the daily goal")
 

@@ -1,17 +1,20 @@
 """DynamoDB access: the only module that builds DynamoDB requests.
 
-Use cases speak in items (plain dicts) and keys from ``keys``; this module turns them
-into typed DynamoDB requests, turns condition failures into ``ConditionFailed`` /
+Use cases speak in items (plain dicts), keys from ``keys`` and intents (``put_new``,
+``put_if_version``, ``delete_existing``, ...); this module turns them into typed DynamoDB
+requests with their condition expressions, turns condition failures into ``ConditionFailed`` /
 ``TransactionCanceled``, and keeps a log of consumed capacity so tests and benchmarks
 can measure what each request costs.
 """
+
 from __future__ import annotations
 
 import os
 from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any, overload
 
 from . import keys
 
@@ -48,6 +51,58 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class _Condition:
+    """A condition expression built clause by clause, all clauses required. Its placeholders
+    (``#cond0``, ``:cond0``, ...) cannot clash with those of the caller's update expression."""
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.clauses)
+
+    @property
+    def expression(self) -> str:
+        return " AND ".join(self.clauses)
+
+    def _name(self, attribute: str) -> str:
+        placeholder = f"#cond{len(self.names)}"
+        self.names[placeholder] = attribute
+        return placeholder
+
+    def _value(self, value: Any) -> str:
+        placeholder = f":cond{len(self.values)}"
+        self.values[placeholder] = value
+        return placeholder
+
+    def absent(self) -> _Condition:
+        self.clauses.append(f"attribute_not_exists({self._name('PK')})")
+        return self
+
+    def exists(self) -> _Condition:
+        self.clauses.append(f"attribute_exists({self._name('PK')})")
+        return self
+
+    def version(self, expected: int | None) -> _Condition:
+        """At ``expected`` (0: no version yet, the item was never written); None adds nothing."""
+        if expected == 0:
+            self.clauses.append(f"attribute_not_exists({self._name('version')})")
+        elif expected is not None:
+            self.equals("version", expected)
+        return self
+
+    def equals(self, attribute: str, value: Any) -> _Condition:
+        self.clauses.append(f"{self._name(attribute)} = {self._value(value)}")
+        return self
+
+    def unset_or_at_most(self, attribute: str, limit: Any) -> _Condition:
+        name = self._name(attribute)
+        self.clauses.append(f"(attribute_not_exists({name}) OR {name} <= {self._value(limit)})")
+        return self
+
+
 @dataclass
 class Store:
     table_name: str
@@ -66,6 +121,11 @@ class Store:
     # -- serialisation -------------------------------------------------------------
     def _dump(self, item: dict) -> dict:
         return {k: self._ser.serialize(v) for k, v in item.items() if v is not None}
+
+    @overload
+    def load(self, typed: dict) -> dict: ...
+    @overload
+    def load(self, typed: dict | None) -> dict | None: ...
 
     def load(self, typed: dict | None) -> dict | None:
         if typed is None:
@@ -88,87 +148,196 @@ class Store:
         return {k: v for k, v in kwargs.items() if v is not None}
 
     # -- single items -------------------------------------------------------------
+    # Use cases say what a write must find (nothing yet, an item, a version); the condition
+    # expressions that say it to DynamoDB are built here only.
     def get(self, key: dict, consistent: bool = True) -> dict | None:
         response = self.client.get_item(
-            TableName=self.table_name, Key=self._dump(key), ConsistentRead=consistent,
+            TableName=self.table_name,
+            Key=self._dump(key),
+            ConsistentRead=consistent,
             ReturnConsumedCapacity="TOTAL",
         )
         return self.load(self._record("GetItem", response).get("Item"))
 
-    def put(self, item: dict, condition: str | None = None, names: dict | None = None,
-            values: dict | None = None) -> None:
-        try:
-            self._record("PutItem", self.client.put_item(**self._request(
-                TableName=self.table_name, Item=self._dump(item), ConditionExpression=condition,
-                ExpressionAttributeNames=names, ExpressionAttributeValues=self._values(values),
-                ReturnValuesOnConditionCheckFailure="ALL_OLD" if condition else None,
-                ReturnConsumedCapacity="TOTAL",
-            )))
-        except self.client.exceptions.ConditionalCheckFailedException as error:
-            raise ConditionFailed(self.load(error.response.get("Item"))) from None
+    def put(self, item: dict) -> None:
+        """Write ``item`` whatever is stored under its key."""
+        self._put(item, None)
 
-    def update(self, key: dict, expression: str, names: dict | None = None,
-               values: dict | None = None, condition: str | None = None) -> dict:
-        try:
-            response = self._record("UpdateItem", self.client.update_item(**self._request(
-                TableName=self.table_name, Key=self._dump(key), UpdateExpression=expression,
-                ConditionExpression=condition, ExpressionAttributeNames=names,
-                ExpressionAttributeValues=self._values(values), ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD" if condition else None,
-                ReturnConsumedCapacity="TOTAL",
-            )))
-        except self.client.exceptions.ConditionalCheckFailedException as error:
-            raise ConditionFailed(self.load(error.response.get("Item"))) from None
-        return self.load(response["Attributes"])
+    def put_new(self, item: dict) -> None:
+        """Write ``item`` only if nothing is stored under its key; ``ConditionFailed`` carries what is."""
+        self._put(item, _Condition().absent())
 
-    def delete(self, key: dict, condition: str | None = None, names: dict | None = None,
-               values: dict | None = None) -> dict | None:
+    def put_if_version(self, item: dict, expected_version: int) -> None:
+        """Replace the stored item only while it is at ``expected_version`` (``ConditionFailed``
+        carries the stored item, None when it is gone)."""
+        self._put(item, _Condition().version(expected_version))
+
+    def update_if_version(
+        self, key: dict, expression: str, names: dict | None, values: dict | None, expected_version: int | None
+    ) -> dict:
+        """Apply ``expression`` (creating the item when missing) only while the item is at
+        ``expected_version``: 0 means never written, None means whatever is stored."""
+        return self._update(key, expression, names, values, _Condition().version(expected_version))
+
+    def update_existing(
+        self, key: dict, expression: str, names: dict | None, values: dict | None, expected_version: int | None = None
+    ) -> dict:
+        """Apply ``expression`` only to a stored item (at ``expected_version``, when given): never creates one."""
+        return self._update(key, expression, names, values, _Condition().exists().version(expected_version))
+
+    def delete_existing(self, key: dict, expected_version: int | None = None) -> dict | None:
+        """Delete the stored item (only at ``expected_version``, when given); ``ConditionFailed``
+        when it is missing or at another version."""
+        condition = _Condition().exists().version(expected_version)
         try:
-            response = self._record("DeleteItem", self.client.delete_item(**self._request(
-                TableName=self.table_name, Key=self._dump(key), ConditionExpression=condition,
-                ExpressionAttributeNames=names, ExpressionAttributeValues=self._values(values),
-                ReturnValues="ALL_OLD",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD" if condition else None,
-                ReturnConsumedCapacity="TOTAL",
-            )))
+            response = self._record(
+                "DeleteItem",
+                self.client.delete_item(
+                    **self._request(
+                        TableName=self.table_name,
+                        Key=self._dump(key),
+                        ReturnValues="ALL_OLD",
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                        ReturnConsumedCapacity="TOTAL",
+                        **self._expressions(condition, None, None),
+                    )
+                ),
+            )
         except self.client.exceptions.ConditionalCheckFailedException as error:
             raise ConditionFailed(self.load(error.response.get("Item"))) from None
         return self.load(response.get("Attributes"))
 
+    def _put(self, item: dict, condition: _Condition | None) -> None:
+        try:
+            self._record(
+                "PutItem",
+                self.client.put_item(
+                    **self._request(
+                        TableName=self.table_name,
+                        Item=self._dump(item),
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD" if condition else None,
+                        ReturnConsumedCapacity="TOTAL",
+                        **self._expressions(condition, None, None),
+                    )
+                ),
+            )
+        except self.client.exceptions.ConditionalCheckFailedException as error:
+            raise ConditionFailed(self.load(error.response.get("Item"))) from None
+
+    def _update(
+        self, key: dict, expression: str, names: dict | None, values: dict | None, condition: _Condition
+    ) -> dict:
+        try:
+            response = self._record(
+                "UpdateItem",
+                self.client.update_item(
+                    **self._request(
+                        TableName=self.table_name,
+                        Key=self._dump(key),
+                        UpdateExpression=expression,
+                        ReturnValues="ALL_NEW",
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD" if condition else None,
+                        ReturnConsumedCapacity="TOTAL",
+                        **self._expressions(condition, names, values),
+                    )
+                ),
+            )
+        except self.client.exceptions.ConditionalCheckFailedException as error:
+            raise ConditionFailed(self.load(error.response.get("Item"))) from None
+        return self.load(response["Attributes"])
+
+    def _expressions(self, condition: _Condition | None, names: dict | None, values: dict | None) -> dict:
+        """The request's condition and the placeholders of both it and the caller's update expression."""
+        if condition:
+            names, values = {**(names or {}), **condition.names}, {**(values or {}), **condition.values}
+        return {
+            "ConditionExpression": condition.expression if condition else None,
+            "ExpressionAttributeNames": names or None,
+            "ExpressionAttributeValues": self._values(values),
+        }
+
     # -- transactions -------------------------------------------------------------
-    def put_op(self, item: dict, condition: str | None = None, names: dict | None = None,
-               values: dict | None = None) -> dict:
-        return {"Put": self._request(
-            TableName=self.table_name, Item=self._dump(item), ConditionExpression=condition,
-            ExpressionAttributeNames=names, ExpressionAttributeValues=self._values(values))}
+    # Operations for ``transact``, with the same conditions as the single-item verbs above.
+    def op_put_new(self, item: dict) -> dict:
+        return self._put_op(item, _Condition().absent())
 
-    def delete_op(self, key: dict, condition: str | None = None, names: dict | None = None,
-                  values: dict | None = None) -> dict:
-        return {"Delete": self._request(
-            TableName=self.table_name, Key=self._dump(key), ConditionExpression=condition,
-            ExpressionAttributeNames=names, ExpressionAttributeValues=self._values(values))}
+    def op_put_if_version(self, item: dict, expected_version: int) -> dict:
+        return self._put_op(item, _Condition().version(expected_version))
 
-    def update_op(self, key: dict, expression: str, names: dict | None = None,
-                  values: dict | None = None, condition: str | None = None) -> dict:
-        return {"Update": self._request(
-            TableName=self.table_name, Key=self._dump(key), UpdateExpression=expression,
-            ConditionExpression=condition, ExpressionAttributeNames=names,
-            ExpressionAttributeValues=self._values(values))}
+    def op_delete(self, key: dict) -> dict:
+        """Delete whatever is stored under ``key`` (nothing is fine)."""
+        return self._delete_op(key, None)
+
+    def op_delete_existing(self, key: dict, matching: dict | None = None) -> dict:
+        """Delete the stored item, only while its attributes still hold the values in ``matching``."""
+        condition = _Condition().exists()
+        for name, value in (matching or {}).items():
+            condition.equals(name, value)
+        return self._delete_op(key, condition)
+
+    def op_update_existing(
+        self,
+        key: dict,
+        expression: str,
+        names: dict | None,
+        values: dict | None,
+        unset_or_at_most: tuple[str, Any] | None = None,
+    ) -> dict:
+        """Apply ``expression`` only to a stored item; with ``unset_or_at_most=(attribute, limit)``
+        only while that attribute is missing or at most ``limit``."""
+        condition = _Condition().exists()
+        if unset_or_at_most is not None:
+            condition.unset_or_at_most(*unset_or_at_most)
+        return {
+            "Update": self._request(
+                TableName=self.table_name,
+                Key=self._dump(key),
+                UpdateExpression=expression,
+                **self._expressions(condition, names, values),
+            )
+        }
+
+    def _put_op(self, item: dict, condition: _Condition) -> dict:
+        return {
+            "Put": self._request(
+                TableName=self.table_name, Item=self._dump(item), **self._expressions(condition, None, None)
+            )
+        }
+
+    def _delete_op(self, key: dict, condition: _Condition | None) -> dict:
+        return {
+            "Delete": self._request(
+                TableName=self.table_name, Key=self._dump(key), **self._expressions(condition, None, None)
+            )
+        }
 
     def transact(self, operations: list[dict]) -> None:
         try:
-            self._record("TransactWriteItems", self.client.transact_write_items(
-                TransactItems=operations, ReturnConsumedCapacity="TOTAL"))
+            self._record(
+                "TransactWriteItems",
+                self.client.transact_write_items(TransactItems=operations, ReturnConsumedCapacity="TOTAL"),
+            )
         except self.client.exceptions.TransactionCanceledException as error:
             reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
             raise TransactionCanceled(reasons) from None
 
     # -- queries ------------------------------------------------------------------
-    def query_page(self, pk: str, *, prefix: str | None = None, between: tuple[str, str] | None = None,
-                   index: str | None = None, limit: int | None = None, start_key: dict | None = None,
-                   forward: bool = True, consistent: bool = False, filter_expression: str | None = None,
-                   filter_values: dict | None = None, filter_names: dict | None = None) -> tuple[list[dict], dict | None]:
-        sort_attr = "LSI1SK" if index == keys.SESSIONS_BY_START else "SK"
+    def query_page(
+        self,
+        pk: str,
+        *,
+        prefix: str | None = None,
+        between: tuple[str, str] | None = None,
+        index: str | None = None,
+        limit: int | None = None,
+        start_key: dict | None = None,
+        forward: bool = True,
+        consistent: bool = False,
+        filter_expression: str | None = None,
+        filter_values: dict | None = None,
+        filter_names: dict | None = None,
+    ) -> tuple[list[dict], dict | None]:
+        sort_attr = keys.SESSION_START_ATTR if index == keys.SESSIONS_BY_START else "SK"
         names = {"#pk": "PK", **(filter_names or {})}
         if prefix is not None or between is not None:
             names["#sk"] = sort_attr
@@ -181,13 +350,24 @@ class Store:
             condition += " AND #sk BETWEEN :lo AND :hi"
             values[":lo"], values[":hi"] = between
         try:
-            response = self._record("Query", self.client.query(**self._request(
-                TableName=self.table_name, IndexName=index, KeyConditionExpression=condition,
-                FilterExpression=filter_expression, ExpressionAttributeNames=names,
-                ExpressionAttributeValues=self._values(values), Limit=limit,
-                ExclusiveStartKey=self._dump(start_key) if start_key else None,
-                ScanIndexForward=forward, ConsistentRead=consistent, ReturnConsumedCapacity="TOTAL",
-            )))
+            response = self._record(
+                "Query",
+                self.client.query(
+                    **self._request(
+                        TableName=self.table_name,
+                        IndexName=index,
+                        KeyConditionExpression=condition,
+                        FilterExpression=filter_expression,
+                        ExpressionAttributeNames=names,
+                        ExpressionAttributeValues=self._values(values),
+                        Limit=limit,
+                        ExclusiveStartKey=self._dump(start_key) if start_key else None,
+                        ScanIndexForward=forward,
+                        ConsistentRead=consistent,
+                        ReturnConsumedCapacity="TOTAL",
+                    )
+                ),
+            )
         except self.client.exceptions.ClientError as error:
             if start_key and error.response["Error"]["Code"] == "ValidationException":
                 raise InvalidStartKey(str(error)) from None
@@ -203,8 +383,9 @@ class Store:
             if not start_key:
                 return
 
-    def batch_get(self, item_keys: list[dict], attributes: list[str] | None = None,
-                  consistent: bool = True) -> list[dict]:
+    def batch_get(
+        self, item_keys: list[dict], attributes: list[str] | None = None, consistent: bool = True
+    ) -> list[dict]:
         """The items that exist among ``item_keys`` (distinct keys), 100 per request, in no particular order;
         retries what DynamoDB leaves unprocessed. ``attributes`` limits what comes back (not what it costs)."""
         import time
@@ -212,37 +393,42 @@ class Store:
         names = {f"#a{i}": name for i, name in enumerate(attributes or [])}
         found = []
         for start in range(0, len(item_keys), 100):
-            request = self._request(Keys=[self._dump(k) for k in item_keys[start:start + 100]],
-                                    ConsistentRead=consistent, ProjectionExpression=", ".join(names) or None,
-                                    ExpressionAttributeNames=names or None)
+            request = self._request(
+                Keys=[self._dump(k) for k in item_keys[start : start + 100]],
+                ConsistentRead=consistent,
+                ProjectionExpression=", ".join(names) or None,
+                ExpressionAttributeNames=names or None,
+            )
             pending = {self.table_name: request}
             for attempt in range(8):
-                response = self._record("BatchGetItem", self.client.batch_get_item(
-                    RequestItems=pending, ReturnConsumedCapacity="TOTAL"))
+                response = self._record(
+                    "BatchGetItem", self.client.batch_get_item(RequestItems=pending, ReturnConsumedCapacity="TOTAL")
+                )
                 found += [self.load(i) for i in response.get("Responses", {}).get(self.table_name, [])]
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
                     break
-                time.sleep(min(0.05 * 2 ** attempt, 2))
+                time.sleep(min(0.05 * 2**attempt, 2))
             else:
                 raise RuntimeError("DynamoDB left keys unprocessed after 8 attempts")
         return found
 
-    def batch_write(self, puts: list[dict] = (), deletes: list[dict] = ()) -> None:
+    def batch_write(self, puts: Sequence[dict] = (), deletes: Sequence[dict] = ()) -> None:
         """Write many items, 25 per request, retrying what DynamoDB leaves unprocessed."""
         import time
 
         requests = [{"PutRequest": {"Item": self._dump(i)}} for i in puts]
         requests += [{"DeleteRequest": {"Key": self._dump(k)}} for k in deletes]
         for start in range(0, len(requests), 25):
-            pending = {self.table_name: requests[start:start + 25]}
+            pending = {self.table_name: requests[start : start + 25]}
             for attempt in range(8):
-                response = self._record("BatchWriteItem", self.client.batch_write_item(
-                    RequestItems=pending, ReturnConsumedCapacity="TOTAL"))
+                response = self._record(
+                    "BatchWriteItem", self.client.batch_write_item(RequestItems=pending, ReturnConsumedCapacity="TOTAL")
+                )
                 pending = response.get("UnprocessedItems") or {}
                 if not pending:
                     break
-                time.sleep(min(0.05 * 2 ** attempt, 2))
+                time.sleep(min(0.05 * 2**attempt, 2))
             else:
                 raise RuntimeError("DynamoDB left items unprocessed after 8 attempts")
 
@@ -253,6 +439,8 @@ def make_client(service: str = "dynamodb"):
     from botocore.config import Config
 
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return boto3.client(service, region_name=region,
-                        config=Config(retries={"max_attempts": 4, "mode": "standard"},
-                                      connect_timeout=3, read_timeout=10))
+    return boto3.client(
+        service,
+        region_name=region,
+        config=Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=3, read_timeout=10),
+    )

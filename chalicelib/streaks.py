@@ -38,4 +38,17 @@ def streak(counted_days: Iterable[date], today: date) -> Streak:
     longest = max(map(_length, past_runs), default=0)
     last = past_runs[-1] if past_runs else None
     current = _length(last) if last and last[1] >= today - ONE_DAY else 0
-    return Streak(current, longest, today_counts=bool(last) and last[1] == today)
+    return Streak(current, longest, today_counts=last is not None and last[1] == today)
+
+
+def encode_runs(found: list[tuple[date, date]]) -> list[str]:
+    """Runs of consecutive days as ISO 8601 intervals ('2024-01-01/2024-01-05'), oldest first."""
+    return [f"{first.isoformat()}/{last.isoformat()}" for first, last in found]
+
+
+def decode_runs(encoded: list[str]) -> set[date]:
+    days: set[date] = set()
+    for interval in encoded:
+        first, last = (date.fromisoformat(part) for part in interval.split("/"))
+        days.update(first + timedelta(days=offset) for offset in range((last - first).days + 1))
+    return days

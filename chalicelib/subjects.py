@@ -1,4 +1,5 @@
 """Subjects: what a learner studies. Names are unique per user (case-insensitive); DELETE archives."""
+
 from __future__ import annotations
 
 from . import keys, pagination
@@ -12,9 +13,11 @@ _NOT_FOUND = "No subject with this id. List yours with GET /v1/subjects."
 
 
 def _duplicate(name: str) -> Conflict:
-    return Conflict(f"You already have a subject named {name!r} (names are case-insensitive): "
-                    "pick another name or use the existing subject.",
-                    [{"field": "name", "problem": "already used by another subject"}])
+    return Conflict(
+        f"You already have a subject named {name!r} (names are case-insensitive): "
+        "pick another name or use the existing subject.",
+        [{"field": "name", "problem": "already used by another subject"}],
+    )
 
 
 def _name_guard(user: str, name: str, subject_id: str) -> dict:
@@ -23,13 +26,22 @@ def _name_guard(user: str, name: str, subject_id: str) -> dict:
 
 def create(store: Store, user: str, body: SubjectCreate) -> Subject:
     subject_id = new_id()
-    item = {**keys.key(user, keys.subject_sk(subject_id)), "type": "subject", "id": subject_id,
-            **body.model_dump(), "archived": False, "version": 1, "created_at": format_instant(now())}
+    item = {
+        **keys.key(user, keys.subject_sk(subject_id)),
+        "type": "subject",
+        "id": subject_id,
+        **body.model_dump(),
+        "archived": False,
+        "version": 1,
+        "created_at": format_instant(now()),
+    }
     try:
-        store.transact([
-            store.put_op(item, "attribute_not_exists(PK)"),
-            store.put_op(_name_guard(user, body.name, subject_id), "attribute_not_exists(PK)"),
-        ])
+        store.transact(
+            [
+                store.op_put_new(item),
+                store.op_put_new(_name_guard(user, body.name, subject_id)),
+            ]
+        )
     except TransactionCanceled as canceled:
         if canceled.reasons[1:2] == ["ConditionalCheckFailed"]:
             raise _duplicate(body.name) from None
@@ -70,8 +82,10 @@ def list_all(store: Store, user: str) -> list[Subject]:
 
 def _check_version(item: dict, expected: int | None) -> None:
     if expected is not None and item["version"] != expected:
-        raise Conflict(f"This subject changed since version {expected} (now {item['version']}): "
-                       "reload it and apply your change again.")
+        raise Conflict(
+            f"This subject changed since version {expected} (now {item['version']}): "
+            "reload it and apply your change again."
+        )
 
 
 def update(store: Store, user: str, subject_id: str, patch: SubjectPatch, expected: int | None) -> Subject:
@@ -86,11 +100,11 @@ def update(store: Store, user: str, subject_id: str, patch: SubjectPatch, expect
     updated = {**current, **changes, "version": current["version"] + 1}
     if updated.get("weekly_goal_minutes") is None:
         updated.pop("weekly_goal_minutes", None)
-    operations = [store.put_op(updated, "#v = :v", {"#v": "version"}, {":v": current["version"]})]
+    operations = [store.op_put_if_version(updated, current["version"])]
     renamed = keys.subject_name_sk(updated["name"]) != keys.subject_name_sk(current["name"])
     if renamed:
-        operations.append(store.delete_op(keys.key(user, keys.subject_name_sk(current["name"]))))
-        operations.append(store.put_op(_name_guard(user, updated["name"], subject_id), "attribute_not_exists(PK)"))
+        operations.append(store.op_delete(keys.key(user, keys.subject_name_sk(current["name"]))))
+        operations.append(store.op_put_new(_name_guard(user, updated["name"], subject_id)))
     try:
         store.transact(operations)
     except TransactionCanceled as canceled:
@@ -102,14 +116,14 @@ def update(store: Store, user: str, subject_id: str, patch: SubjectPatch, expect
 
 def archive(store: Store, user: str, subject_id: str, expected: int | None) -> Subject:
     """DELETE keeps the subject and its sessions; it only hides the subject from new work."""
-    names, values = {"#v": "version", "#a": "archived"}, {":one": 1, ":true": True}
-    condition = "attribute_exists(PK)"
-    if expected is not None:
-        condition += " AND #v = :expected"
-        values[":expected"] = expected
     try:
-        item = store.update(keys.key(user, keys.subject_sk(subject_id)),
-                            "SET #a = :true, #v = #v + :one", names, values, condition)
+        item = store.update_existing(
+            keys.key(user, keys.subject_sk(subject_id)),
+            "SET #a = :true, #v = #v + :one",
+            {"#v": "version", "#a": "archived"},
+            {":one": 1, ":true": True},
+            expected,
+        )
     except ConditionFailed as failure:
         if failure.item is None:
             raise NotFound(_NOT_FOUND) from None

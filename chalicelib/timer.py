@@ -1,4 +1,5 @@
 """The running timer: at most one per user, enforced by a conditional write on a fixed key."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -23,13 +24,20 @@ def get(store: Store, user: str) -> Timer:
 def start(store: Store, user: str, body: TimerStart) -> Timer:
     # Subjects are never deleted (only archived), so checking first cannot race with a removal.
     subjects.require(store, user, body.subject_id)
-    item = {**keys.key(user, keys.TIMER), "type": "timer", "subject_id": body.subject_id,
-            "started_at": format_instant(now()), "note": body.note}
+    item = {
+        **keys.key(user, keys.TIMER),
+        "type": "timer",
+        "subject_id": body.subject_id,
+        "started_at": format_instant(now()),
+        "note": body.note,
+    }
     try:
-        store.put(item, condition="attribute_not_exists(PK)")
+        store.put_new(item)
     except ConditionFailed as failure:
         running = (failure.item or {}).get("started_at", "earlier")
-        raise Conflict(f"A timer is already running (since {running}): stop it with POST /v1/timer/stop first.") from None
+        raise Conflict(
+            f"A timer is already running (since {running}): stop it with POST /v1/timer/stop first."
+        ) from None
     return Timer.model_validate(item)
 
 
@@ -48,20 +56,26 @@ def stop(store: Store, user: str, body: TimerStop) -> Session:
         error.message += " (send ended_at to stop the timer at an earlier time, or DELETE /v1/timer to discard it)"
         raise
     note = running.get("note", "") if body.note is None else body.note
-    item = sessions.build_item(user, new_id(), running["subject_id"], started, ended, note, [], 1,
-                               format_instant(moment))
+    item = sessions.build_item(
+        user, new_id(), running["subject_id"], started, ended, note, [], 1, format_instant(moment)
+    )
     try:
-        store.transact([
-            store.delete_op(keys.key(user, keys.TIMER), "started_at = :s", values={":s": running["started_at"]}),
-            store.put_op(item, "attribute_not_exists(PK)"),
-        ])
+        store.transact(
+            [
+                # Only the timer read above: one stopped and started again meanwhile is another timer.
+                store.op_delete_existing(keys.key(user, keys.TIMER), matching={"started_at": running["started_at"]}),
+                store.op_put_new(item),
+            ]
+        )
     except TransactionCanceled:
-        raise NotFound("The timer was stopped or discarded at the same moment elsewhere; nothing was recorded twice.") from None
+        raise NotFound(
+            "The timer was stopped or discarded at the same moment elsewhere; nothing was recorded twice."
+        ) from None
     return Session.model_validate(item)
 
 
 def discard(store: Store, user: str) -> None:
     try:
-        store.delete(keys.key(user, keys.TIMER), "attribute_exists(PK)")
+        store.delete_existing(keys.key(user, keys.TIMER))
     except ConditionFailed:
         raise NotFound(_NONE_RUNNING) from None

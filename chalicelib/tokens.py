@@ -6,13 +6,14 @@ under ``keys.token_hash_key(hash)`` (owner, token id), written and deleted toget
 transaction, so an authorization costs one GetItem and a revocation is atomic. A plain hash
 is enough: the secret has 256 bits of entropy, so there is nothing to brute-force.
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
-from typing import Annotated, Optional
+from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
@@ -42,8 +43,9 @@ def _token_name(value: str) -> str:
     return value
 
 
-TokenName = Annotated[str, Field(min_length=1, max_length=80, examples=["nightly export script"]),
-                      AfterValidator(_token_name)]
+TokenName = Annotated[
+    str, Field(min_length=1, max_length=80, examples=["nightly export script"]), AfterValidator(_token_name)
+]
 
 
 class TokenCreate(Request):
@@ -52,11 +54,12 @@ class TokenCreate(Request):
 
 class Token(Response):
     """An API token as listed: never its secret."""
+
     id: str
     name: str
     hint: str = Field(description="The first characters of the secret, to recognise it.", examples=["stk_Ab3x"])
     created_at: Instant
-    last_used_at: Optional[Instant] = Field(None, description="Updated at most once an hour.")
+    last_used_at: Instant | None = Field(None, description="Updated at most once an hour.")
 
 
 class TokenCreated(Token):
@@ -72,17 +75,30 @@ def create(store: Store, user: str, body: TokenCreate) -> TokenCreated:
     by the same user may both pass the count, which costs nothing but a token)."""
     existing, _ = store.query_page(keys.user_pk(user), prefix=keys.TOKEN_PREFIX, limit=MAX_TOKENS_PER_USER)
     if len(existing) >= MAX_TOKENS_PER_USER:
-        raise Conflict(f"You already have {MAX_TOKENS_PER_USER} API tokens, the most allowed: "
-                       "revoke one you no longer use (DELETE /v1/tokens/{id}) first.",
-                       [{"field": "name", "problem": f"at most {MAX_TOKENS_PER_USER} tokens per user"}])
+        raise Conflict(
+            f"You already have {MAX_TOKENS_PER_USER} API tokens, the most allowed: "
+            "revoke one you no longer use (DELETE /v1/tokens/{id}) first.",
+            [{"field": "name", "problem": f"at most {MAX_TOKENS_PER_USER} tokens per user"}],
+        )
     token_id, secret = new_id(), PREFIX + secrets.token_urlsafe(SECRET_BYTES)
     digest, stamp = secret_hash(secret), format_instant(now())
-    item = {**keys.key(user, keys.token_sk(token_id)), "type": "token", "id": token_id, "name": body.name,
-            "hint": secret[:HINT_LENGTH], "hash": digest, "created_at": stamp}
-    lookup = {**keys.token_hash_key(digest), "type": "token_hash", "user_id": user, "token_id": token_id,
-              "created_at": stamp}
-    store.transact([store.put_op(item, "attribute_not_exists(PK)"),
-                    store.put_op(lookup, "attribute_not_exists(PK)")])
+    item = {
+        **keys.key(user, keys.token_sk(token_id)),
+        "type": "token",
+        "id": token_id,
+        "name": body.name,
+        "hint": secret[:HINT_LENGTH],
+        "hash": digest,
+        "created_at": stamp,
+    }
+    lookup = {
+        **keys.token_hash_key(digest),
+        "type": "token_hash",
+        "user_id": user,
+        "token_id": token_id,
+        "created_at": stamp,
+    }
+    store.transact([store.op_put_new(item), store.op_put_new(lookup)])
     return TokenCreated.model_validate({**item, "secret": secret})
 
 
@@ -99,8 +115,12 @@ def revoke(store: Store, user: str, token_id: str) -> None:
     if item is None:
         raise NotFound(_NOT_FOUND)
     try:
-        store.transact([store.delete_op(keys.key(user, keys.token_sk(token_id)), "attribute_exists(PK)"),
-                        store.delete_op(keys.token_hash_key(item["hash"]))])
+        store.transact(
+            [
+                store.op_delete_existing(keys.key(user, keys.token_sk(token_id))),
+                store.op_delete(keys.token_hash_key(item["hash"])),
+            ]
+        )
     except TransactionCanceled:
         raise NotFound(_NOT_FOUND) from None  # revoked at the same moment elsewhere
 
@@ -122,13 +142,22 @@ def _record_use(store: Store, digest: str, lookup: dict, moment: datetime) -> No
     stamp, cutoff = format_instant(moment), format_instant(moment - USE_RECORD_INTERVAL)
     if lookup.get("last_used_at", "") > cutoff:
         return
-    fresh = "attribute_exists(PK) AND (attribute_not_exists(#used) OR #used <= :cutoff)"
+    names, values = {"#used": "last_used_at"}, {":now": stamp}
     try:
-        store.transact([
-            store.update_op(keys.token_hash_key(digest), "SET #used = :now", {"#used": "last_used_at"},
-                            {":now": stamp, ":cutoff": cutoff}, fresh),
-            store.update_op(keys.key(lookup["user_id"], keys.token_sk(lookup["token_id"])), "SET #used = :now",
-                            {"#used": "last_used_at"}, {":now": stamp}, "attribute_exists(PK)"),
-        ])
+        store.transact(
+            [
+                # The lookup item decides: only the first request past the cutoff records this hour's use.
+                store.op_update_existing(
+                    keys.token_hash_key(digest),
+                    "SET #used = :now",
+                    names,
+                    values,
+                    unset_or_at_most=("last_used_at", cutoff),
+                ),
+                store.op_update_existing(
+                    keys.key(lookup["user_id"], keys.token_sk(lookup["token_id"])), "SET #used = :now", names, values
+                ),
+            ]
+        )
     except TransactionCanceled:
         pass  # another request recorded this hour's use first, or the token was revoked meanwhile

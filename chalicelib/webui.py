@@ -1,9 +1,12 @@
 """The built web UI (``chalicelib/web/``, made by ``make web``) as HTTP responses.
 
-Owns what the app answers for ``/``, ``/index.html`` and ``/assets/<name>``:
-content types, caching (hashed assets forever, the page never) and the
-security headers that let the page run only its own scripts. Stdlib only.
+Owns what the app answers for ``/``, ``/index.html``, ``/assets/<name>`` and the files that
+must sit at the root (``ROOT_FILES``: a service worker controls only the paths under its own,
+and the manifest names the app's scope): content types, caching (hashed assets forever, the
+page and the root files never) and the security headers that let the page run only its own
+scripts. Stdlib only.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,20 +28,26 @@ CONTENT_TYPES = {
     ".png": "image/png",
     ".ico": "image/x-icon",
     ".woff2": "font/woff2",
+    ".webmanifest": "application/manifest+json",
 }
+# Unhashed files at the UI's root (Vite copies them from web/public/): revalidated on every use,
+# so a new service worker or manifest reaches every phone with the next deploy.
+ROOT_FILES = ("sw.js", "manifest.webmanifest")
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self'",
-    # Deployed stages exchange the sign-in code at the Cognito hosted UI's token endpoint.
-    "connect-src 'self' https://*.amazoncognito.com",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        # Deployed stages exchange the sign-in code at the Cognito hosted UI's token endpoint.
+        "connect-src 'self' https://*.amazoncognito.com",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 HTML_HEADERS = {
     "Content-Type": CONTENT_TYPES[".html"],
@@ -90,11 +99,25 @@ def _asset(root: Path, name: str) -> Response:
     return 200, headers, file.read_bytes()
 
 
+def _root_file(root: Path, name: str) -> Response:
+    file = root / name
+    if not file.is_file():
+        return _not_found(NOT_FOUND if (root / "index.html").is_file() else NOT_BUILT)
+    headers = {
+        "Content-Type": CONTENT_TYPES[file.suffix],
+        "Cache-Control": "no-cache",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return 200, headers, file.read_bytes()
+
+
 def asset(path: str, root: Path = WEB_ROOT) -> Response:
     """Status, headers and body for a UI path relative to the UI's root ("" is the page)."""
     path = path.lstrip("/")
     if path in ("", "index.html"):
         return _page(root)
+    if path in ROOT_FILES:
+        return _root_file(root, path)
     folder, _, name = path.partition("/")
     if folder == "assets":
         return _asset(root, name)

@@ -1,5 +1,6 @@
 """`python -m studytracker COMMAND`: the operator's tools. Each command lives in its own module
 of this package, which exposes ``register(commands)`` adding its subparser (with ``run=``)."""
+
 from __future__ import annotations
 
 import argparse

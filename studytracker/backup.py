@@ -4,6 +4,7 @@ The same core as the scheduled backup (``chalicelib.backup``). The local stage i
 default: DynamoDB Local must be running (`make run`), or pass ``--endpoint``. With
 ``--stage dev|prod`` the commands use the AWS credentials and region of the shell.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,11 @@ def _dynamodb(args):
         client.list_tables(Limit=1)
     except (BotoCoreError, ClientError) as error:
         where = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or "AWS"
-        hint = ("start the local stack with `make run` (or pass --endpoint URL)" if args.stage == "local"
-                else "check the shell's AWS credentials and region")
+        hint = (
+            "start the local stack with `make run` (or pass --endpoint URL)"
+            if args.stage == "local"
+            else "check the shell's AWS credentials and region"
+        )
         raise CommandError(f"DynamoDB at {where} does not answer ({error.__class__.__name__}): {hint}") from None
     return client
 
@@ -58,8 +62,9 @@ def _backup_base(args) -> str:
 def _progress(total: int | None, what: str, initial: int = 0):
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, unit=" items", desc=what, file=sys.stderr, dynamic_ncols=True,
-                disable=None)
+    return tqdm(
+        total=total, initial=initial, unit=" items", desc=what, file=sys.stderr, dynamic_ncols=True, disable=None
+    )
 
 
 def _source(args):
@@ -85,8 +90,10 @@ def backup(args) -> int:
     root = destinations.for_table(_backup_base(args), args.table)
     with _progress(table.approximate_count(client, args.table), f"backup {args.table}") as bar:
         manifest = dump.export_table(client, args.table, root, segments=args.segments, progress=bar.update)
-    print(f"backup complete: {root}/{manifest['backup_id']} — {manifest['item_count']} items in "
-          f"{len(manifest['parts'])} parts, {manifest['bytes']:,} bytes; types {manifest['item_types']}")
+    print(
+        f"backup complete: {root}/{manifest['backup_id']} — {manifest['item_count']} items in "
+        f"{len(manifest['parts'])} parts, {manifest['bytes']:,} bytes; types {manifest['item_types']}"
+    )
     return 0
 
 
@@ -126,18 +133,29 @@ def run_restore(args) -> int:
 
     root, backup_id = _source(args)
     manifest = dump.read_manifest(root, backup_id)
-    checkpoint = Path(args.checkpoint) if args.checkpoint else \
-        localenv.DATA_DIR / "restore" / f"{args.table}-{backup_id}.json"
+    checkpoint = (
+        Path(args.checkpoint) if args.checkpoint else localenv.DATA_DIR / "restore" / f"{args.table}-{backup_id}.json"
+    )
     if args.fresh:
         checkpoint.unlink(missing_ok=True)
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     with _progress(manifest["item_count"], f"restore {backup_id} -> {args.table}") as bar:
-        result = restore.restore(client, root, backup_id, args.table, checkpoint=checkpoint, workers=args.workers,
-                                 progress=bar.update, allow_nonempty=args.into_nonempty)
+        result = restore.restore(
+            client,
+            root,
+            backup_id,
+            args.table,
+            checkpoint=checkpoint,
+            workers=args.workers,
+            progress=bar.update,
+            allow_nonempty=args.into_nonempty,
+        )
     resumed = f", resumed after {result.resumed_from} items" if result.resumed_from else ""
-    print(f"restored {result.backup_items} items of {root}/{backup_id} into {args.table} "
-          f"({'new table' if result.created_table else 'existing table'}; {result.written} written in "
-          f"{result.seconds:.1f} s{resumed})")
+    print(
+        f"restored {result.backup_items} items of {root}/{backup_id} into {args.table} "
+        f"({'new table' if result.created_table else 'existing table'}; {result.written} written in "
+        f"{result.seconds:.1f} s{resumed})"
+    )
     if not args.verify:
         return 0
     report = restore.verify(client, root, backup_id, args.table)
@@ -168,39 +186,58 @@ def run_export(args) -> int:
 
 def _guarded(command):
     """Known failures end with one line saying what to do next, and exit code 1."""
+
     def run(args) -> int:
         from chalicelib.backup.dump import BackupCorrupt, BackupFailed, BackupIncomplete
         from chalicelib.backup.restore import RestoreFailed, RestoreRefused
 
         try:
             return command(args)
-        except (CommandError, BackupCorrupt, BackupFailed, BackupIncomplete, RestoreFailed, RestoreRefused,
-                ValueError) as error:
+        except (
+            CommandError,
+            BackupCorrupt,
+            BackupFailed,
+            BackupIncomplete,
+            RestoreFailed,
+            RestoreRefused,
+            ValueError,
+        ) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
             print("interrupted: run the same command again to resume", file=sys.stderr)
             return 130
+
     return run
 
 
 # -- registration -------------------------------------------------------------------------------
 def _connection(parser) -> None:
-    parser.add_argument("--stage", choices=["local", "dev", "prod"], default="local",
-                        help="local (default): DynamoDB Local of `make run`; dev/prod: AWS from the shell")
-    parser.add_argument("--endpoint", help="DynamoDB endpoint URL (default for local: "
-                                           f"{localenv.endpoint(localenv.DDB_PORT)})")
+    parser.add_argument(
+        "--stage",
+        choices=["local", "dev", "prod"],
+        default="local",
+        help="local (default): DynamoDB Local of `make run`; dev/prod: AWS from the shell",
+    )
+    parser.add_argument(
+        "--endpoint", help=f"DynamoDB endpoint URL (default for local: {localenv.endpoint(localenv.DDB_PORT)})"
+    )
 
 
 def _location(parser) -> None:
-    parser.add_argument("--to", metavar="DIR|s3://BUCKET[/PREFIX]",
-                        help="backup location (default: .data/backups locally, the stage's bucket otherwise)")
+    parser.add_argument(
+        "--to",
+        metavar="DIR|s3://BUCKET[/PREFIX]",
+        help="backup location (default: .data/backups locally, the stage's bucket otherwise)",
+    )
 
 
 def _source_arguments(parser) -> None:
-    parser.add_argument("source", metavar="SOURCE",
-                        help="a backup's folder (.data/backups/TABLE/ID), its s3://BUCKET/PREFIX/TABLE/ID, "
-                             "or `latest`")
+    parser.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="a backup's folder (.data/backups/TABLE/ID), its s3://BUCKET/PREFIX/TABLE/ID, or `latest`",
+    )
     parser.add_argument("--source-table", default=DEFAULT_TABLE, help="table whose backups `latest` searches")
 
 
@@ -219,8 +256,9 @@ def register(commands) -> None:
     _location(listing)
     listing.add_argument("--table", default=DEFAULT_TABLE)
     listing.set_defaults(run=_guarded(backups_list))
-    checking = actions.add_parser("verify", help="check a backup's parts; with --table, that the table holds "
-                                                 "exactly its items")
+    checking = actions.add_parser(
+        "verify", help="check a backup's parts; with --table, that the table holds exactly its items"
+    )
     _connection(checking)
     _location(checking)
     _source_arguments(checking)
@@ -236,8 +274,11 @@ def register(commands) -> None:
     command.add_argument("--workers", type=int, default=4, help="parts written in parallel (default 4)")
     command.add_argument("--checkpoint", help="resume file (default .data/restore/TABLE-ID.json)")
     command.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
-    command.add_argument("--into-nonempty", action="store_true",
-                         help="merge into a table that already holds items (overwrites same keys)")
+    command.add_argument(
+        "--into-nonempty",
+        action="store_true",
+        help="merge into a table that already holds items (overwrites same keys)",
+    )
     command.set_defaults(run=_guarded(run_restore))
 
     command = commands.add_parser("export", help="one user's own data as JSON or CSV (like GET /v1/export)")

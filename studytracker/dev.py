@@ -4,6 +4,7 @@ Ctrl-C stops every child. Data stays in `.data/` for the next run. Every failure
 with a one-line reason and a non-zero exit, never a hang (chalice local hangs when the
 app fails to import, so readiness is a health check with a deadline).
 """
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,10 @@ def _wait_for_app(port: int, process: subprocess.Popen, log_path: Path) -> float
         except OSError:
             time.sleep(0.2)
     tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] if log_path.exists() else []
-    raise SetupError(f"the app did not answer /health within {APP_DEADLINE} s (an import error?): "
-                     f"{tail[0] if tail else 'no output'} — full log: {log_path}")
+    raise SetupError(
+        f"the app did not answer /health within {APP_DEADLINE} s (an import error?): "
+        f"{tail[0] if tail else 'no output'} — full log: {log_path}"
+    )
 
 
 def run(host: str, port: int, ddb_port: int, in_memory: bool, data_dir: Path = localenv.DATA_DIR) -> int:
@@ -53,8 +56,11 @@ def run(host: str, port: int, ddb_port: int, in_memory: bool, data_dir: Path = l
         data_dir = Path(tempfile.mkdtemp(prefix="studytracker-dev-"))
     for busy, what in ((port, "the app"), (ddb_port, "DynamoDB Local")):
         if localenv.port_in_use(busy):
-            print(f"error: port {busy} (for {what}) is already in use — stop the other process "
-                  f"(another `make run`?) or choose ports with PORT=... DDB_PORT=...", file=sys.stderr)
+            print(
+                f"error: port {busy} (for {what}) is already in use — stop the other process "
+                f"(another `make run`?) or choose ports with PORT=... DDB_PORT=...",
+                file=sys.stderr,
+            )
             return 2
     data_dir.mkdir(parents=True, exist_ok=True)
     env = localenv.app_env(ddb_port, data_dir=data_dir)
@@ -62,6 +68,7 @@ def run(host: str, port: int, ddb_port: int, in_memory: bool, data_dir: Path = l
     env["STUDYTRACKER_LOCAL_KEY_FILE"] = str(localenv.DATA_DIR / "local-signing-key")
     localenv.apply(env)
     from chalicelib import auth
+
     auth.local_key(create=True)
 
     dynamodb = app_process = pump = None
@@ -77,18 +84,37 @@ def run(host: str, port: int, ddb_port: int, in_memory: bool, data_dir: Path = l
         dynamodb = ddblocal.start(ddb_port, None if in_memory else data_dir / "ddb", data_dir / "dynamodb.log")
         ready = ddblocal.wait_ready(ddb_port, dynamodb)
         created = ddblocal.ensure_table(ddblocal.client(ddb_port), env["STUDYTRACKER_TABLE"])
-        print(f"DynamoDB Local ready on port {ddb_port} in {ready:.1f} s "
-              f"({'in memory' if in_memory else data_dir / 'ddb'}); table {'created' if created else 'found'}", flush=True)
+        print(
+            f"DynamoDB Local ready on port {ddb_port} in {ready:.1f} s "
+            f"({'in memory' if in_memory else data_dir / 'ddb'}); table {'created' if created else 'found'}",
+            flush=True,
+        )
 
         app_log = data_dir / "chalice-local.log"
         app_process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chalice"), "local", "--no-autoreload", "--stage", "local", "--host", host, "--port", str(port)],
-            cwd=localenv.ROOT, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-            stdout=open(app_log, "ab"), stderr=subprocess.STDOUT)
+            [
+                str(Path(sys.executable).parent / "chalice"),
+                "local",
+                "--no-autoreload",
+                "--stage",
+                "local",
+                "--host",
+                host,
+                "--port",
+                str(port),
+            ],
+            cwd=localenv.ROOT,
+            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+            stdout=open(app_log, "ab"),
+            stderr=subprocess.STDOUT,
+        )
         _wait_for_app(port, app_process, app_log)
         pump = _start_pump(ddb_port, env["STUDYTRACKER_TABLE"], data_dir)
-        print(f"StudyTracker is serving http://{host}:{port}/ (ready in {time.monotonic() - started:.1f} s). "
-              f"Get a token: .venv/bin/python -m studytracker token --user NAME. Ctrl-C stops.", flush=True)
+        print(
+            f"StudyTracker is serving http://{host}:{port}/ (ready in {time.monotonic() - started:.1f} s). "
+            f"Get a token: .venv/bin/python -m studytracker token --user NAME. Ctrl-C stops.",
+            flush=True,
+        )
         print("ready", flush=True)
         while not stopping["flag"]:
             if app_process.poll() is not None:
@@ -116,8 +142,12 @@ def _start_pump(ddb_port: int, table: str, data_dir: Path):
 
     from .streams import Pump, StreamReader
 
-    reader = StreamReader(ddblocal.client(ddb_port), ddblocal.client(ddb_port, "dynamodbstreams"), table,
-                          checkpoint=data_dir / "stream-checkpoint.json")
+    reader = StreamReader(
+        ddblocal.client(ddb_port),
+        ddblocal.client(ddb_port, "dynamodbstreams"),
+        table,
+        checkpoint=data_dir / "stream-checkpoint.json",
+    )
     client = Client(application.app, stage_name="local", project_dir=str(localenv.ROOT))
     pump = Pump(reader, client)
     pump.start()

@@ -1,4 +1,5 @@
 """Where the local stage keeps things, and the environment the app runs with locally."""
+
 from __future__ import annotations
 
 import os

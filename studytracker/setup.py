@@ -4,6 +4,7 @@
   (a Temurin JRE from PyPI) into the project's virtualenv. No root needed.
 - browser: the UI tests drive Debian's chromium; as root, install it with apt when missing.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,7 @@ CJK_FONTS = "/usr/share/fonts/opentype/noto"
 
 
 def ensure_java() -> int:
-    from .ddblocal import find_java, _java_major
+    from .ddblocal import _java_major, find_java
 
     java = find_java()
     if java and _java_major(java) >= 17:
@@ -32,14 +33,18 @@ def ensure_java() -> int:
 
 
 def ensure_browser() -> int:
-    missing = [package for package, path in (("chromium", CHROMIUM), ("fonts-noto-cjk", CJK_FONTS))
-               if not os.path.exists(path)]
+    missing = [
+        package for package, path in (("chromium", CHROMIUM), ("fonts-noto-cjk", CJK_FONTS)) if not os.path.exists(path)
+    ]
     if not missing:
         print(f"browser: {CHROMIUM}")
         return 0
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        print(f"browser: {', '.join(missing)} missing and cannot be installed here (needs root and apt-get); "
-              "the browser tests will be skipped outside CI", file=sys.stderr)
+        print(
+            f"browser: {', '.join(missing)} missing and cannot be installed here (needs root and apt-get); "
+            "the browser tests will be skipped outside CI",
+            file=sys.stderr,
+        )
         return 0
     print(f"browser: installing {', '.join(missing)} with apt-get (CJK fonts render the Japanese UI) ...", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}

@@ -4,13 +4,14 @@
 the Lambda event source does (shard by shard, in order), builds real-shaped events and
 invokes the SAME handler through Chalice's test client, so local stats stay current.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import threading
-from datetime import datetime
 import time
+from datetime import datetime
 from pathlib import Path
 
 log = logging.getLogger("studytracker.pump")
@@ -24,9 +25,13 @@ def to_lambda_record(record: dict, stream_arn: str, region: str = "us-east-1") -
     if isinstance(created, datetime):
         body["ApproximateCreationDateTime"] = float(int(created.timestamp()))
     return {
-        "eventID": record["eventID"], "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"), "eventSource": "aws:dynamodb",
-        "awsRegion": record.get("awsRegion", region), "dynamodb": body, "eventSourceARN": stream_arn,
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.get("awsRegion", region),
+        "dynamodb": body,
+        "eventSourceARN": stream_arn,
     }
 
 
@@ -57,8 +62,11 @@ class StreamReader:
         after = self.positions.get(shard_id, "")
         if after is None:  # the shard is closed and fully read
             return None
-        kwargs = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after else \
-                 {"ShardIteratorType": "TRIM_HORIZON"}
+        kwargs = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+            if after
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
         return self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard_id, **kwargs)["ShardIterator"]
 
     def read(self) -> list[dict]:
@@ -108,7 +116,7 @@ class Pump(threading.Thread):
             try:
                 records = self.reader.read()
                 for start in range(0, len(records), self.batch_size):
-                    invoke(self.client, records[start:start + self.batch_size], self.reader.stream_arn)
+                    invoke(self.client, records[start : start + self.batch_size], self.reader.stream_arn)
                 self.reader.commit()
             except Exception:  # keep pumping: a local hiccup must not stop stats for the session
                 log.exception("stream pump: batch failed; retrying from the last committed position")

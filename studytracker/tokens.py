@@ -1,4 +1,5 @@
 """`python -m studytracker token --user NAME`: a bearer token for a local user."""
+
 from __future__ import annotations
 
 import sys
@@ -22,8 +23,11 @@ def print_local_token(name: str, days: int, ddb_port: int) -> int:
         try:
             settings.ensure(store(), user_id)
         except Exception as error:  # the token is valid either way; settings default on first use
-            print(f"note: could not create the user's settings now ({error.__class__.__name__}); "
-                  "they are created with defaults on first use", file=sys.stderr)
+            print(
+                f"note: could not create the user's settings now ({error.__class__.__name__}); "
+                "they are created with defaults on first use",
+                file=sys.stderr,
+            )
     print(token)
     return 0
 

@@ -12,6 +12,7 @@ recorded: they are not the functions'.
 A call becomes IAM needs: (action, ARN template) pairs whose ``{table}``/``{bucket}`` stand for the
 stage's table and bucket, so test_iam.py can check them against every stage's policy.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,11 +27,23 @@ import pytest
 
 CURRENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("lambda_function", default=None)
 PREFIX = "arn:{partition}:"
-TABLE_ITEM_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                      "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
-S3_ACTIONS = {"PutObject": "PutObject", "CreateMultipartUpload": "PutObject", "UploadPart": "PutObject",
-              "CompleteMultipartUpload": "PutObject", "GetObject": "GetObject", "HeadObject": "GetObject",
-              "DeleteObject": "DeleteObject", "AbortMultipartUpload": "AbortMultipartUpload"}
+TABLE_ITEM_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
+S3_ACTIONS = {
+    "PutObject": "PutObject",
+    "CreateMultipartUpload": "PutObject",
+    "UploadPart": "PutObject",
+    "CompleteMultipartUpload": "PutObject",
+    "GetObject": "GetObject",
+    "HeadObject": "GetObject",
+    "DeleteObject": "DeleteObject",
+    "AbortMultipartUpload": "AbortMultipartUpload",
+}
 S3_BUCKET_ACTIONS = {"ListObjectsV2": "ListBucket", "ListObjects": "ListBucket", "HeadBucket": "ListBucket"}
 
 
@@ -58,34 +71,50 @@ def stream_arn(arn: str) -> str:
 
 def needs_of(service: str, operation: str, params: dict, streams: dict[str, str]) -> list[tuple[str, str]]:
     """The IAM (action, resource) pairs one API call needs; ``UNMAPPED`` when this module cannot tell."""
-    if service == "dynamodb":
-        if operation in ("BatchWriteItem", "BatchGetItem"):
-            return [(f"dynamodb:{operation}", table_arn(t)) for t in params.get("RequestItems", {})]
-        if operation in ("TransactWriteItems", "TransactGetItems"):
-            return [(f"dynamodb:{TABLE_ITEM_ACTIONS[kind]}", table_arn(body["TableName"]))
-                    for item in params.get("TransactItems", []) for kind, body in item.items()]
-        if "TableName" in params:
-            index = params.get("IndexName")
-            return [(f"dynamodb:{operation}", table_arn(params["TableName"], f"/index/{index}" if index else ""))]
-    if service == "dynamodbstreams":
-        if "StreamArn" in params:
-            return [(f"dynamodb:{operation}", stream_arn(params["StreamArn"]))]
-        if operation == "GetRecords" and params.get("ShardIterator") in streams:
-            return [("dynamodb:GetRecords", stream_arn(streams[params["ShardIterator"]]))]
-    if service == "s3":
-        if operation in S3_ACTIONS:
-            return [(f"s3:{S3_ACTIONS[operation]}", bucket_arn(params["Bucket"], params["Key"]))]
-        if operation == "DeleteObjects":
-            return [("s3:DeleteObject", bucket_arn(params["Bucket"], o["Key"])) for o in params["Delete"]["Objects"]]
-        if operation == "CopyObject":
-            source = params["CopySource"]
-            source = source if isinstance(source, dict) else dict(
-                zip(("Bucket", "Key"), source.lstrip("/").split("/", 1)))
-            return [("s3:GetObject", bucket_arn(source["Bucket"], source["Key"])),
-                    ("s3:PutObject", bucket_arn(params["Bucket"], params["Key"]))]
-        if operation in S3_BUCKET_ACTIONS:
-            return [(f"s3:{S3_BUCKET_ACTIONS[operation]}", bucket_arn(params["Bucket"]))]
-    return [(f"{service}:{operation}", "UNMAPPED")]
+    by_service = {"dynamodb": _dynamodb_needs, "dynamodbstreams": _stream_needs, "s3": _s3_needs}
+    needs = by_service[service](operation, params, streams) if service in by_service else None
+    return needs if needs is not None else [(f"{service}:{operation}", "UNMAPPED")]
+
+
+def _dynamodb_needs(operation: str, params: dict, streams: dict[str, str]) -> list[tuple[str, str]] | None:
+    if operation in ("BatchWriteItem", "BatchGetItem"):
+        return [(f"dynamodb:{operation}", table_arn(t)) for t in params.get("RequestItems", {})]
+    if operation in ("TransactWriteItems", "TransactGetItems"):
+        return [
+            (f"dynamodb:{TABLE_ITEM_ACTIONS[kind]}", table_arn(body["TableName"]))
+            for item in params.get("TransactItems", [])
+            for kind, body in item.items()
+        ]
+    if "TableName" in params:
+        index = params.get("IndexName")
+        return [(f"dynamodb:{operation}", table_arn(params["TableName"], f"/index/{index}" if index else ""))]
+    return None
+
+
+def _stream_needs(operation: str, params: dict, streams: dict[str, str]) -> list[tuple[str, str]] | None:
+    if "StreamArn" in params:
+        return [(f"dynamodb:{operation}", stream_arn(params["StreamArn"]))]
+    if operation == "GetRecords" and params.get("ShardIterator") in streams:
+        return [("dynamodb:GetRecords", stream_arn(streams[params["ShardIterator"]]))]
+    return None
+
+
+def _s3_needs(operation: str, params: dict, streams: dict[str, str]) -> list[tuple[str, str]] | None:
+    if operation in S3_ACTIONS:
+        return [(f"s3:{S3_ACTIONS[operation]}", bucket_arn(params["Bucket"], params["Key"]))]
+    if operation == "DeleteObjects":
+        return [("s3:DeleteObject", bucket_arn(params["Bucket"], o["Key"])) for o in params["Delete"]["Objects"]]
+    if operation == "CopyObject":
+        source = params["CopySource"]
+        if not isinstance(source, dict):  # "bucket/key" or "/bucket/key"
+            source = dict(zip(("Bucket", "Key"), source.lstrip("/").split("/", 1), strict=False))
+        return [
+            ("s3:GetObject", bucket_arn(source["Bucket"], source["Key"])),
+            ("s3:PutObject", bucket_arn(params["Bucket"], params["Key"])),
+        ]
+    if operation in S3_BUCKET_ACTIONS:
+        return [(f"s3:{S3_BUCKET_ACTIONS[operation]}", bucket_arn(params["Bucket"]))]
+    return None
 
 
 @dataclass
@@ -259,8 +288,11 @@ def pytest_collection_modifyitems(session, config, items):
     items[:] = others + audits
     tests_dir = os.path.dirname(os.path.abspath(__file__))
     arguments = [os.path.abspath(str(a).split("::")[0]) for a in config.args]
-    config._iam_whole_suite = all(a in (tests_dir, os.path.dirname(tests_dir)) for a in arguments) \
-        and not config.getoption("keyword") and not config.getoption("markexpr")
+    config._iam_whole_suite = (
+        all(a in (tests_dir, os.path.dirname(tests_dir)) for a in arguments)
+        and not config.getoption("keyword")
+        and not config.getoption("markexpr")
+    )
 
 
 def pytest_runtest_setup(item):

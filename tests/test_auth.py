@@ -4,6 +4,7 @@ The deployed stage is a Chalice stage of a scratch project whose environment nam
 (as .chalice/config.json does for dev and prod); its JWKS is served by an injected fetcher, and
 tokens are minted here with our own RSA keys, so nothing reaches Cognito or the network.
 """
+
 from __future__ import annotations
 
 import base64
@@ -26,8 +27,13 @@ CLIENT = "testclient0000000000000001"
 ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{POOL}"
 DOMAIN = "studytracker-test.auth.us-east-1.amazoncognito.com"
 SUB = "0f0e0d0c-0b0a-4909-8807-060504030201"
-CLOUD_ENV = {"STUDYTRACKER_STAGE": "dev", "COGNITO_USER_POOL_ID": POOL, "COGNITO_CLIENT_IDS": f"{CLIENT},cli-client",
-             "COGNITO_DOMAIN": DOMAIN, "AWS_REGION": REGION}
+CLOUD_ENV = {
+    "STUDYTRACKER_STAGE": "dev",
+    "COGNITO_USER_POOL_ID": POOL,
+    "COGNITO_CLIENT_IDS": f"{CLIENT},cli-client",
+    "COGNITO_DOMAIN": DOMAIN,
+    "AWS_REGION": REGION,
+}
 
 
 def b64url(raw: bytes) -> str:
@@ -46,8 +52,17 @@ def jwk_of(key, kid: str) -> dict:
 
 def claims(**changes) -> dict:
     now = int(time.time())
-    base = {"sub": SUB, "iss": ISSUER, "client_id": CLIENT, "token_use": "access", "iat": now - 60,
-            "auth_time": now - 60, "exp": now + 3600, "jti": "j1", "username": "learner"}
+    base = {
+        "sub": SUB,
+        "iss": ISSUER,
+        "client_id": CLIENT,
+        "token_use": "access",
+        "iat": now - 60,
+        "auth_time": now - 60,
+        "exp": now + 3600,
+        "jti": "j1",
+        "username": "learner",
+    }
     base.update(changes)
     return {k: v for k, v in base.items() if v is not None}
 
@@ -89,9 +104,15 @@ def jwks(key, monkeypatch):
 def stage_client(tmp_path, env: dict) -> Client:
     """The app under a stage whose environment is `env`, as `chalice deploy --stage` would run it."""
     (tmp_path / ".chalice").mkdir(exist_ok=True)
-    (tmp_path / ".chalice" / "config.json").write_text(json.dumps({
-        "version": "2.0", "app_name": "studytracker",
-        "stages": {"cloud": {"api_gateway_stage": "api", "environment_variables": env}}}))
+    (tmp_path / ".chalice" / "config.json").write_text(
+        json.dumps(
+            {
+                "version": "2.0",
+                "app_name": "studytracker",
+                "stages": {"cloud": {"api_gateway_stage": "api", "environment_variables": env}},
+            }
+        )
+    )
     return Client(application.app, stage_name="cloud", project_dir=str(tmp_path))
 
 
@@ -155,7 +176,9 @@ FORGERIES = {
     "expired": lambda key, other: sign(key, claims(exp=int(time.time()) - 1)),
     "not yet valid (nbf)": lambda key, other: sign(key, claims(nbf=int(time.time()) + 600)),
     "issued in the future (iat)": lambda key, other: sign(key, claims(iat=int(time.time()) + 600)),
-    "wrong issuer": lambda key, other: sign(key, claims(iss=f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_Other")),
+    "wrong issuer": lambda key, other: sign(
+        key, claims(iss=f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_Other")
+    ),
     "wrong audience (app client)": lambda key, other: sign(key, claims(client_id="someone-elses-client")),
     "wrong token_use (id token)": lambda key, other: sign(key, claims(token_use="id", client_id=None, aud=CLIENT)),
     "no sub": lambda key, other: sign(key, claims(sub=None)),
@@ -247,20 +270,32 @@ def test_expired_local_token_is_a_401(client, table):
 
 
 def test_local_token_signed_with_another_key_is_a_401(client, api):
-    body = api.token[len(auth.LOCAL_PREFIX):].split(".")[0]
+    body = api.token[len(auth.LOCAL_PREFIX) :].split(".")[0]
     forged = hmac.new(b"0" * 64, body.encode(), hashlib.sha256).digest()
     assert_refused(client, f"{auth.LOCAL_PREFIX}{body}.{b64url(forged)}")
 
 
 def test_local_token_naming_another_user_is_a_401(client, api):
-    body, signature = api.token[len(auth.LOCAL_PREFIX):].split(".")
+    body, signature = api.token[len(auth.LOCAL_PREFIX) :].split(".")
     payload = json.loads(base64.urlsafe_b64decode(body + "=="))
     assert payload["sub"] == "local-alice"
     assert_refused(client, f"{auth.LOCAL_PREFIX}{b64json({**payload, 'sub': 'local-bob'})}.{signature}")
 
 
-@pytest.mark.parametrize("header", ["", "Bearer", "Bearer ", "Basic YWxpY2U6c2VjcmV0", "bearer stl1.x.y",
-                                    "Token abc", "Bearer stl1.", "Bearer stl1.a.b.c", "Bearer stk_"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic YWxpY2U6c2VjcmV0",
+        "bearer stl1.x.y",
+        "Token abc",
+        "Bearer stl1.",
+        "Bearer stl1.a.b.c",
+        "Bearer stk_",
+    ],
+)
 def test_malformed_authorization_is_a_401(client, table, header):
     assert_refused(client, None, raw_header=header)
 
@@ -271,8 +306,16 @@ def test_missing_authorization_is_the_gateways_own_401(client, table):
     assert (status, body) == (401, {"message": "Unauthorized"})
 
 
-@pytest.mark.parametrize("path, method", [("/v1/me", "get"), ("/v1/subjects", "post"), ("/v1/tokens", "get"),
-                                          ("/v1/tokens", "post"), ("/v1/timer/stop", "post")])
+@pytest.mark.parametrize(
+    "path, method",
+    [
+        ("/v1/me", "get"),
+        ("/v1/subjects", "post"),
+        ("/v1/tokens", "get"),
+        ("/v1/tokens", "post"),
+        ("/v1/timer/stop", "post"),
+    ],
+)
 def test_every_kind_of_route_answers_401_before_reading_the_body(client, table, path, method):
     assert_refused(client, "stl1.forged.token", path=path, method=method, body={"unknown": "field"})
 
@@ -299,16 +342,19 @@ def test_auth_config_names_the_hosted_ui_in_deployed_stages(cloud):
 
 
 def test_local_sign_in_returns_a_working_token_and_creates_settings(client, store):
-    response = client.http.post("/v1/auth/local", headers={"Content-Type": "application/json"},
-                                body=json.dumps({"user": "carol"}))
+    response = client.http.post(
+        "/v1/auth/local", headers={"Content-Type": "application/json"}, body=json.dumps({"user": "carol"})
+    )
     assert response.status_code == 201
     assert response.json_body["user_id"] == "local-carol"
     assert store.get(keys.key("local-carol", keys.PROFILE))["version"] == 1
     assert call(client, response.json_body["token"])[0] == 200
 
 
-@pytest.mark.parametrize("body", [{"user": ""}, {"user": "a b"}, {"user": "x" * 65}, {"user": "../etc"},
-                                  {"user": "alice", "admin": True}, {}])
+@pytest.mark.parametrize(
+    "body",
+    [{"user": ""}, {"user": "a b"}, {"user": "x" * 65}, {"user": "../etc"}, {"user": "alice", "admin": True}, {}],
+)
 def test_local_sign_in_rejects_bad_user_names(client, table, body):
     response = client.http.post("/v1/auth/local", headers={"Content-Type": "application/json"}, body=json.dumps(body))
     assert response.status_code == 400
@@ -316,7 +362,8 @@ def test_local_sign_in_rejects_bad_user_names(client, table, body):
 
 
 def test_local_sign_in_does_not_exist_in_deployed_stages(cloud, store):
-    response = cloud.http.post("/v1/auth/local", headers={"Content-Type": "application/json"},
-                               body=json.dumps({"user": "mallory"}))
+    response = cloud.http.post(
+        "/v1/auth/local", headers={"Content-Type": "application/json"}, body=json.dumps({"user": "mallory"})
+    )
     assert response.status_code == 404
     assert store.get(keys.key("local-mallory", keys.PROFILE)) is None

@@ -4,6 +4,7 @@ Chalice reads a route's CORS configuration when the route is registered, as `cha
 does when it generates the API (preflight methods included), so each case imports app.py
 afresh with the stage's environment.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -14,7 +15,7 @@ from chalice.local import LocalGateway
 from chalice.test import Client
 
 import app as application
-from chalicelib import auth
+from chalicelib import cors
 from studytracker import localenv
 
 ORIGIN = "https://study.example.com"
@@ -46,8 +47,9 @@ class Preflight:
 def preflight_of(module, path: str) -> Preflight:
     """The OPTIONS answer API Gateway generates (the test client cannot read its empty body)."""
     gateway = LocalGateway(module.app, Config.create(chalice_stage="local"))
-    return Preflight(gateway.handle_request("OPTIONS", path, {"Origin": ORIGIN, "Access-Control-Request-Method": "PATCH"},
-                                            b""))
+    return Preflight(
+        gateway.handle_request("OPTIONS", path, {"Origin": ORIGIN, "Access-Control-Request-Method": "PATCH"}, b"")
+    )
 
 
 def cors_headers(response) -> dict:
@@ -80,14 +82,23 @@ def test_configured_origin_is_allowed_on_answers_errors_and_preflight(app_with_c
     assert {"Authorization", "Content-Type", "If-Match"} <= set(allowed["access-control-allow-headers"].split(","))
 
 
-@pytest.mark.parametrize("origin", ["*", "https://study.example.com/", "https://a.example.com,https://b.example.com",
-                                    "study.example.com", "javascript:alert(1)", "https://exa mple.com"])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "*",
+        "https://study.example.com/",
+        "https://a.example.com,https://b.example.com",
+        "study.example.com",
+        "javascript:alert(1)",
+        "https://exa mple.com",
+    ],
+)
 def test_anything_but_one_origin_is_refused_when_the_app_loads(monkeypatch, origin):
     monkeypatch.setenv("STUDYTRACKER_CORS_ORIGIN", origin)
     with pytest.raises(ValueError, match="STUDYTRACKER_CORS_ORIGIN"):
-        auth.cors_config()
+        cors.cors_config()
 
 
 def test_an_empty_setting_means_closed(monkeypatch):
     monkeypatch.setenv("STUDYTRACKER_CORS_ORIGIN", "")  # as .chalice/config.json ships for dev and prod
-    assert auth.cors_config() is None
+    assert cors.cors_config() is None

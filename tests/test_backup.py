@@ -3,6 +3,7 @@
 
 Also the helpers the other tests/test_backup_*.py modules share (sample items, fill, scan).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,13 +18,29 @@ from chalicelib.backup import destinations, dump, restore
 from chalicelib.backup import table as backup_table
 from chalicelib.backup.restore import RestoreRefused
 
-ITEM_TYPES = {"profile", "subject", "subject_name", "session", "timer", "day", "streak", "token", "token_hash",
-              "parked"}
+ITEM_TYPES = {
+    "profile",
+    "subject",
+    "subject_name",
+    "session",
+    "timer",
+    "day",
+    "streak",
+    "token",
+    "token_hash",
+    "parked",
+}
 LONG_NOTE = ("長文のメモ📚 " * 250)[:2000]
-EDGE_NOTES = ["勉強した 🎉🔥 日本語のノート", "", "comma, \"quote\"\nnew line", "=SUM(A1:A9)", "chapter 3"]
-EDGE_NUMBERS = ["12345678901234567890123456789012345678", "-98765432109876543210987654321098765432",
-                "3.1415926535897932384626433832795028", "0.000000000000000000000000000000000001", "0", "-7.5",
-                "1E+125"]
+EDGE_NOTES = ["勉強した 🎉🔥 日本語のノート", "", 'comma, "quote"\nnew line', "=SUM(A1:A9)", "chapter 3"]
+EDGE_NUMBERS = [
+    "12345678901234567890123456789012345678",
+    "-98765432109876543210987654321098765432",
+    "3.1415926535897932384626433832795028",
+    "0.000000000000000000000000000000000001",
+    "0",
+    "-7.5",
+    "1E+125",
+]
 
 
 def S(value: str) -> dict:
@@ -38,48 +55,130 @@ def _user_items(user: int, sessions: int) -> list[dict]:
     """One user's partition with every kind of item the app writes (chalicelib/keys.py docstring)."""
     pk = S(keys.user_pk(f"user-{user:04d}"))
     stamp = S("2026-11-01T08:00:00Z")
-    items = [{"PK": pk, "SK": S(keys.PROFILE), "type": S("profile"), "timezone": S("Asia/Tokyo"),
-              "day_start_hour": N(4), "daily_goal_minutes": N(90), "locale": S("ja"), "version": N(3),
-              "created_at": stamp, "weekly_goal_minutes": {"NULL": True}}]
+    items = [
+        {
+            "PK": pk,
+            "SK": S(keys.PROFILE),
+            "type": S("profile"),
+            "timezone": S("Asia/Tokyo"),
+            "day_start_hour": N(4),
+            "daily_goal_minutes": N(90),
+            "locale": S("ja"),
+            "version": N(3),
+            "created_at": stamp,
+            "weekly_goal_minutes": {"NULL": True},
+        }
+    ]
     for s in range(5):
         subject_id = f"sub{user:04d}{s}"
         name = ["English", "数学", "Physics 🔭", "歴史", "Piano"][s]
-        items.append({"PK": pk, "SK": S(keys.subject_sk(subject_id)), "type": S("subject"), "id": S(subject_id),
-                      "name": S(name), "color": S("#4f46e5"), "archived": {"BOOL": s == 4}, "version": N(1),
-                      "weekly_goal_minutes": N(300), "created_at": stamp})
-        items.append({"PK": pk, "SK": S(keys.subject_name_sk(name)), "type": S("subject_name"),
-                      "subject_id": S(subject_id)})
+        items.append(
+            {
+                "PK": pk,
+                "SK": S(keys.subject_sk(subject_id)),
+                "type": S("subject"),
+                "id": S(subject_id),
+                "name": S(name),
+                "color": S("#4f46e5"),
+                "archived": {"BOOL": s == 4},
+                "version": N(1),
+                "weekly_goal_minutes": N(300),
+                "created_at": stamp,
+            }
+        )
+        items.append(
+            {"PK": pk, "SK": S(keys.subject_name_sk(name)), "type": S("subject_name"), "subject_id": S(subject_id)}
+        )
     for n in range(sessions):
         session_id = f"ses{user:04d}{n:05d}"
         started = f"2026-{1 + n % 10:02d}-{1 + n % 28:02d}T{n % 24:02d}:00:00Z"
-        items.append({
-            "PK": pk, "SK": S(keys.session_sk(session_id)), "LSI1SK": S(keys.session_start_sk(started, session_id)),
-            "type": S("session"), "id": S(session_id), "subject_id": S(f"sub{user:04d}{n % 5}"),
-            "started_at": S(started), "ended_at": S(started.replace(":00:00Z", ":45:00Z")),
-            "duration_seconds": N(2700), "note": S(LONG_NOTE if n % 50 == 7 else EDGE_NOTES[n % len(EDGE_NOTES)]),
-            "tags": {"L": [] if n % 3 else [S("復習"), S("exam-prep")]}, "version": N(1 + n % 4),
-            "created_at": stamp, "updated_at": stamp, "score": N(EDGE_NUMBERS[n % len(EDGE_NUMBERS)]),
-        })
-    items.append({"PK": pk, "SK": S(keys.TIMER), "type": S("timer"), "subject_id": S(f"sub{user:04d}0"),
-                  "started_at": stamp, "note": S("タイマー ⏱")})
+        items.append(
+            {
+                "PK": pk,
+                "SK": S(keys.session_sk(session_id)),
+                "LSI1SK": S(keys.session_start_sk(started, session_id)),
+                "type": S("session"),
+                "id": S(session_id),
+                "subject_id": S(f"sub{user:04d}{n % 5}"),
+                "started_at": S(started),
+                "ended_at": S(started.replace(":00:00Z", ":45:00Z")),
+                "duration_seconds": N(2700),
+                "note": S(LONG_NOTE if n % 50 == 7 else EDGE_NOTES[n % len(EDGE_NOTES)]),
+                "tags": {"L": [] if n % 3 else [S("復習"), S("exam-prep")]},
+                "version": N(1 + n % 4),
+                "created_at": stamp,
+                "updated_at": stamp,
+                "score": N(EDGE_NUMBERS[n % len(EDGE_NUMBERS)]),
+            }
+        )
+    items.append(
+        {
+            "PK": pk,
+            "SK": S(keys.TIMER),
+            "type": S("timer"),
+            "subject_id": S(f"sub{user:04d}0"),
+            "started_at": stamp,
+            "note": S("タイマー ⏱"),
+        }
+    )
     for d in range(30):
-        items.append({"PK": pk, "SK": S(keys.day_sk(f"2026-10-{d + 1:02d}")), "type": S("day"),
-                      "total_seconds": N(3600 * (d % 5)), "sessions": N(d % 5),
-                      "by_subject": {"M": {f"sub{user:04d}0": N(1800.5), f"sub{user:04d}1": N(1799.5)}}})
-    items.append({"PK": pk, "SK": S(keys.STREAK), "type": S("streak"), "current_days": N(12), "longest_days": N(40),
-                  "runs": {"L": [{"M": {"from": S("2026-01-01"), "days": N(40)}}, {"M": {}}]}})
+        items.append(
+            {
+                "PK": pk,
+                "SK": S(keys.day_sk(f"2026-10-{d + 1:02d}")),
+                "type": S("day"),
+                "total_seconds": N(3600 * (d % 5)),
+                "sessions": N(d % 5),
+                "by_subject": {"M": {f"sub{user:04d}0": N(1800.5), f"sub{user:04d}1": N(1799.5)}},
+            }
+        )
+    items.append(
+        {
+            "PK": pk,
+            "SK": S(keys.STREAK),
+            "type": S("streak"),
+            "current_days": N(12),
+            "longest_days": N(40),
+            "runs": {"L": [{"M": {"from": S("2026-01-01"), "days": N(40)}}, {"M": {}}]},
+        }
+    )
     secret_hash = hashlib.sha256(f"secret-{user}".encode()).hexdigest()
-    items.append({"PK": pk, "SK": S(keys.token_sk(f"tok{user:04d}")), "type": S("token"), "name": S("CLI 🔑"),
-                  "scopes": {"SS": ["read", "write", "export"]}, "created_at": stamp,
-                  "limits": {"NS": ["1", "2.5", "100000000000000000000000000000000000"]}})
-    items.append({**{k: S(v) for k, v in keys.token_hash_key(secret_hash).items()}, "type": S("token_hash"),
-                  "user_id": S(f"user-{user:04d}"), "token_id": S(f"tok{user:04d}"),
-                  "salt": {"B": hashlib.sha256(secret_hash.encode()).digest() + b"\x00\xff\x80"}})
-    items.append({"PK": pk, "SK": S(keys.parked_sk("2026-11-01T08:00:00Z", f"evt{user}")), "type": S("parked"),
-                  "error": S("ValueError: bad record"),
-                  "record": {"M": {"keys": {"M": {"PK": pk}}, "raw": {"B": bytes(range(256))},
-                                   "chunks": {"BS": [b"\x00", b"\x01\x02", "漢字".encode()]},
-                                   "flags": {"L": [{"BOOL": True}, {"NULL": True}, N("-0.5")]}}}})
+    items.append(
+        {
+            "PK": pk,
+            "SK": S(keys.token_sk(f"tok{user:04d}")),
+            "type": S("token"),
+            "name": S("CLI 🔑"),
+            "scopes": {"SS": ["read", "write", "export"]},
+            "created_at": stamp,
+            "limits": {"NS": ["1", "2.5", "100000000000000000000000000000000000"]},
+        }
+    )
+    items.append(
+        {
+            **{k: S(v) for k, v in keys.token_hash_key(secret_hash).items()},
+            "type": S("token_hash"),
+            "user_id": S(f"user-{user:04d}"),
+            "token_id": S(f"tok{user:04d}"),
+            "salt": {"B": hashlib.sha256(secret_hash.encode()).digest() + b"\x00\xff\x80"},
+        }
+    )
+    items.append(
+        {
+            "PK": pk,
+            "SK": S(keys.parked_sk("2026-11-01T08:00:00Z", f"evt{user}")),
+            "type": S("parked"),
+            "error": S("ValueError: bad record"),
+            "record": {
+                "M": {
+                    "keys": {"M": {"PK": pk}},
+                    "raw": {"B": bytes(range(256))},
+                    "chunks": {"BS": [b"\x00", b"\x01\x02", "漢字".encode()]},
+                    "flags": {"L": [{"BOOL": True}, {"NULL": True}, N("-0.5")]},
+                }
+            },
+        }
+    )
     return items
 
 
@@ -95,7 +194,7 @@ def sample_items(count: int) -> list[dict]:
 def fill(client, table: str, items: list[dict], threads: int = 4) -> None:
     def write(chunk: list[dict]) -> None:
         for start in range(0, len(chunk), 25):
-            backup_table.write_batch(client, table, chunk[start:start + 25])
+            backup_table.write_batch(client, table, chunk[start : start + 25])
 
     workers = [threading.Thread(target=write, args=(items[n::threads],)) for n in range(threads)]
     for worker in workers:
@@ -222,10 +321,17 @@ def test_round_trip_into_a_new_table_is_item_by_item_identical(dynamodb, source,
     parked = next(i for k, i in copy.items() if k[1].startswith(keys.PARKED_PREFIX))
     assert parked["record"]["M"]["raw"]["B"] == bytes(range(256))
     assert {i["score"]["N"] for i in copy.values() if "score" in i} >= {
-        "12345678901234567890123456789012345678", "0.000000000000000000000000000000000001"}
+        "12345678901234567890123456789012345678",
+        "0.000000000000000000000000000000000001",
+    }
     # The index came back too: the app's by-start-time query finds the restored sessions.
-    page = dynamodb.query(TableName=target, IndexName=keys.SESSIONS_BY_START, Select="COUNT",
-                          KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": S("USER#user-0000")})
+    page = dynamodb.query(
+        TableName=target,
+        IndexName=keys.SESSIONS_BY_START,
+        Select="COUNT",
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": S("USER#user-0000")},
+    )
     assert page["Count"] == 200
 
 
@@ -245,8 +351,12 @@ def test_verify_names_the_missing_extra_and_different_items(dynamodb, tmp_path):
     try:
         dynamodb.delete_item(TableName=target, Key={"PK": S("USER#user-0001"), "SK": S("SESSION#ses000100003")})
         dynamodb.put_item(TableName=target, Item={"PK": S("USER#intruder"), "SK": S("PROFILE")})
-        dynamodb.update_item(TableName=target, Key={"PK": S("USER#user-0002"), "SK": S("STREAK")},
-                             UpdateExpression="SET current_days = :n", ExpressionAttributeValues={":n": N(13)})
+        dynamodb.update_item(
+            TableName=target,
+            Key={"PK": S("USER#user-0002"), "SK": S("STREAK")},
+            UpdateExpression="SET current_days = :n",
+            ExpressionAttributeValues={":n": N(13)},
+        )
         report = restore.verify(dynamodb, root, manifest["backup_id"], target)
         assert not report.ok
         assert report.missing == ["PK=USER#user-0001 SK=SESSION#ses000100003"]

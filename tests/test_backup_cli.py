@@ -1,10 +1,10 @@
 """`python -m studytracker backup | backups list | backups verify | restore` as an operator runs them."""
+
 from __future__ import annotations
 
 import os
 
 import pytest
-
 from test_backup import _user_items, cli, fill, new_table, scan_all  # noqa: F401  (cli is a fixture)
 
 
@@ -31,8 +31,24 @@ def test_backup_list_restore_latest_and_verify(dynamodb, source, endpoint, cli, 
     assert "complete" in listing and "INCOMPLETE" not in listing
     target = new_table(dynamodb, create=False)
     try:
-        assert cli("restore", "latest", "--source-table", source, "--to", backups, "--table", target,
-                   "--endpoint", endpoint, "--checkpoint", tmp_path / "ck.json", "--verify") == 0
+        assert (
+            cli(
+                "restore",
+                "latest",
+                "--source-table",
+                source,
+                "--to",
+                backups,
+                "--table",
+                target,
+                "--endpoint",
+                endpoint,
+                "--checkpoint",
+                tmp_path / "ck.json",
+                "--verify",
+            )
+            == 0
+        )
         out = capsys.readouterr().out
         assert "(new table;" in out and "holds exactly" in out
         assert scan_all(dynamodb, target) == scan_all(dynamodb, source)
@@ -44,11 +60,25 @@ def test_backup_list_restore_latest_and_verify(dynamodb, source, endpoint, cli, 
         dynamodb.put_item(TableName=target, Item={"PK": {"S": "USER#late"}, "SK": {"S": "PROFILE"}})
         assert cli("backups", "verify", backup_dir, "--table", target, "--endpoint", endpoint) == 1
         assert "1 not in the backup: PK=USER#late SK=PROFILE" in capsys.readouterr().out
-        assert cli("restore", backup_dir, "--table", target, "--endpoint", endpoint,
-                   "--checkpoint", tmp_path / "ck2.json") == 1
+        assert (
+            cli("restore", backup_dir, "--table", target, "--endpoint", endpoint, "--checkpoint", tmp_path / "ck2.json")
+            == 1
+        )
         assert "already holds items" in capsys.readouterr().err
-        assert cli("restore", backup_dir, "--table", target, "--endpoint", endpoint,
-                   "--checkpoint", tmp_path / "ck2.json", "--into-nonempty") == 0
+        assert (
+            cli(
+                "restore",
+                backup_dir,
+                "--table",
+                target,
+                "--endpoint",
+                endpoint,
+                "--checkpoint",
+                tmp_path / "ck2.json",
+                "--into-nonempty",
+            )
+            == 0
+        )
     finally:
         dynamodb.delete_table(TableName=target)
 
@@ -63,6 +93,19 @@ def test_commands_say_what_to_do_when_dynamodb_does_not_answer(cli, capsys, tmp_
 
 
 def test_latest_needs_a_complete_backup(cli, capsys, tmp_path, endpoint):
-    assert cli("restore", "latest", "--to", tmp_path, "--table", "bk_x", "--endpoint", endpoint,
-               "--checkpoint", tmp_path / "ck.json") == 1
+    assert (
+        cli(
+            "restore",
+            "latest",
+            "--to",
+            tmp_path,
+            "--table",
+            "bk_x",
+            "--endpoint",
+            endpoint,
+            "--checkpoint",
+            tmp_path / "ck.json",
+        )
+        == 1
+    )
     assert "no complete backup under" in capsys.readouterr().err

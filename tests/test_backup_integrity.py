@@ -1,13 +1,14 @@
 """A damaged or incomplete backup is refused with a clear message, and nothing is written."""
+
 from __future__ import annotations
 
 import gzip
 
 import pytest
+from test_backup import _user_items, cli, fill, new_table, scan_all  # noqa: F401  (cli is a fixture)
 
 from chalicelib.backup import destinations, dump, restore
 from chalicelib.backup.dump import BackupCorrupt, BackupFailed, BackupIncomplete
-from test_backup import _user_items, cli, fill, new_table, scan_all  # noqa: F401  (cli is a fixture)
 
 
 @pytest.fixture
@@ -74,8 +75,10 @@ def test_a_part_whose_content_does_not_match_the_manifest_is_detected(dynamodb, 
 def test_a_backup_without_manifest_is_incomplete_for_restore_verify_and_list(dynamodb, backup, cli, capsys):
     _, root, manifest = backup
     _path(root, f"{manifest['backup_id']}/manifest.json").unlink()
-    for attempt in (lambda: restore.restore(dynamodb, root, manifest["backup_id"], new_table(dynamodb, create=False)),
-                    lambda: restore.verify(dynamodb, root, manifest["backup_id"])):
+    for attempt in (
+        lambda: restore.restore(dynamodb, root, manifest["backup_id"], new_table(dynamodb, create=False)),
+        lambda: restore.verify(dynamodb, root, manifest["backup_id"]),
+    ):
         with pytest.raises(BackupIncomplete, match="has no manifest.json: the backup is incomplete"):
             attempt()
     [info] = dump.list_backups(root)
@@ -83,8 +86,19 @@ def test_a_backup_without_manifest_is_incomplete_for_restore_verify_and_list(dyn
     assert cli("backups", "list", "--to", root.root.parent, "--table", root.root.name) == 0
     assert "INCOMPLETE" in capsys.readouterr().out
     source = root.root / manifest["backup_id"]
-    assert cli("restore", source, "--table", "bk_never_created", "--endpoint", _endpoint(),
-               "--checkpoint", root.root.parent / "ck.json") == 1
+    assert (
+        cli(
+            "restore",
+            source,
+            "--table",
+            "bk_never_created",
+            "--endpoint",
+            _endpoint(),
+            "--checkpoint",
+            root.root.parent / "ck.json",
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "has no manifest.json" in err and "backups list" in err
 

@@ -1,5 +1,6 @@
 """An interrupted restore resumes from its checkpoint: identical table, nothing written twice
 beyond the batch in flight, no duplicate items."""
+
 from __future__ import annotations
 
 import json
@@ -10,11 +11,11 @@ import sys
 import time
 
 import pytest
+from test_backup import cli, fill, new_table, sample_items, scan_all  # noqa: F401  (cli is a fixture)
 
 from chalicelib.backup import destinations, dump, restore
 from chalicelib.backup.restore import RestoreFailed
 from studytracker import localenv
-from test_backup import cli, fill, new_table, sample_items, scan_all  # noqa: F401  (cli is a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +54,9 @@ def test_a_restore_interrupted_by_an_error_resumes_where_it_stopped(dynamodb, ba
     target, checkpoint = new_table(dynamodb), tmp_path / "restore.json"
     try:
         with pytest.raises(RestoreFailed, match="Run the same command again to resume"):
-            restore.restore(DropsAfter(dynamodb, 30), root, manifest["backup_id"], target, checkpoint=checkpoint,
-                            workers=2)
+            restore.restore(
+                DropsAfter(dynamodb, 30), root, manifest["backup_id"], target, checkpoint=checkpoint, workers=2
+            )
         done = _written(checkpoint)
         assert 0 < done < manifest["item_count"]
         assert len(scan_all(dynamodb, target)) == done  # the checkpoint is exact: it follows every batch
@@ -71,8 +73,21 @@ def test_a_killed_restore_process_resumes_to_an_identical_table(dynamodb, backup
     target, checkpoint = new_table(dynamodb), tmp_path / "restore.json"
     source = root.root / manifest["backup_id"]
     endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
-    command = [sys.executable, "-m", "studytracker", "restore", str(source), "--table", target, "--endpoint",
-               endpoint, "--checkpoint", str(checkpoint), "--workers", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "studytracker",
+        "restore",
+        str(source),
+        "--table",
+        target,
+        "--endpoint",
+        endpoint,
+        "--checkpoint",
+        str(checkpoint),
+        "--workers",
+        "1",
+    ]
     process = subprocess.Popen(command, cwd=localenv.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -84,8 +99,10 @@ def test_a_killed_restore_process_resumes_to_an_identical_table(dynamodb, backup
         assert process.wait(timeout=30) == -signal.SIGKILL, "the restore finished before it could be killed"
         done = _written(checkpoint)
         assert done < manifest["item_count"]
-        assert cli("restore", source, "--table", target, "--endpoint", endpoint, "--checkpoint", checkpoint,
-                   "--verify") == 0
+        assert (
+            cli("restore", source, "--table", target, "--endpoint", endpoint, "--checkpoint", checkpoint, "--verify")
+            == 0
+        )
         out = capsys.readouterr().out
         # The run wrote only what the checkpoint had not confirmed (the batch in flight at the kill is
         # among them, and is overwritten in place: puts are idempotent by key).
@@ -102,15 +119,33 @@ def test_a_killed_restore_process_resumes_to_an_identical_table(dynamodb, backup
 def test_ctrl_c_stops_a_restore_after_the_batch_in_flight_and_keeps_the_checkpoint(dynamodb, backup, tmp_path):
     _, root, manifest = backup
     target, checkpoint = new_table(dynamodb), tmp_path / "restore.json"
-    command = [sys.executable, "-m", "studytracker", "restore", str(root.root / manifest["backup_id"]), "--table",
-               target, "--endpoint", os.environ["AWS_ENDPOINT_URL_DYNAMODB"], "--checkpoint", str(checkpoint),
-               # One writer: 120 batches in a row, so the interrupt lands mid-restore even on a fast machine
-               # (with four, a quiet machine could finish before the poll saw 200 items).
-               "--workers", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "studytracker",
+        "restore",
+        str(root.root / manifest["backup_id"]),
+        "--table",
+        target,
+        "--endpoint",
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"],
+        "--checkpoint",
+        str(checkpoint),
+        # One writer: 120 batches in a row, so the interrupt lands mid-restore even on a fast machine
+        # (with four, a quiet machine could finish before the poll saw 200 items).
+        "--workers",
+        "1",
+    ]
     # A shell that started the run in the background hands SIGINT down as ignored, and Python then
     # never raises KeyboardInterrupt: give the child the default disposition, as a terminal would.
-    process = subprocess.Popen(command, cwd=localenv.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = subprocess.Popen(
+        command,
+        cwd=localenv.ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:

@@ -3,19 +3,20 @@
 moto runs as a separate HTTP server (ThreadedMotoServer) and only the S3 client is pointed at
 it, so nothing patches botocore and the DynamoDB client keeps talking to DynamoDB Local.
 """
+
 from __future__ import annotations
 
 import gzip
 import hashlib
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from test_backup import ITEM_TYPES, cli, fill, new_table, sample_items, scan_all  # noqa: F401
 
 from chalicelib.backup import codec, destinations, dump, restore
 from studytracker import localenv
-from test_backup import ITEM_TYPES, cli, fill, new_table, sample_items, scan_all  # noqa: F401
 
 BUCKET = "studytracker-test-backups"
 
@@ -28,8 +29,13 @@ def s3():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
     try:
-        client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                              aws_access_key_id="test", aws_secret_access_key="test")
+        client = boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
         client.create_bucket(Bucket=BUCKET)
         yield client
     finally:
@@ -54,8 +60,9 @@ def test_backup_to_s3_writes_the_manifest_last_and_readable_parts(dynamodb, s3, 
     table, count = source
     writes = []
     s3.meta.events.register("before-call.s3.PutObject", lambda params, **_: writes.append(params["url_path"]))
-    s3.meta.events.register("before-call.s3.CreateMultipartUpload",
-                            lambda params, **_: writes.append(params["url_path"]))
+    s3.meta.events.register(
+        "before-call.s3.CreateMultipartUpload", lambda params, **_: writes.append(params["url_path"])
+    )
     root = destinations.for_table(f"s3://{BUCKET}", table, s3=s3)
     manifest = dump.export_table(dynamodb, table, root, max_part_items=200)
     assert root.url == f"s3://{BUCKET}/backups/{table}/"
@@ -63,7 +70,9 @@ def test_backup_to_s3_writes_the_manifest_last_and_readable_parts(dynamodb, s3, 
     assert manifest["item_count"] == count and set(manifest["item_types"]) == ITEM_TYPES
     keys_in_bucket = {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
     prefix = f"backups/{table}/{manifest['backup_id']}/"
-    assert set(keys_in_bucket) == {prefix + "manifest.json"} | {f"backups/{table}/{p['name']}" for p in manifest["parts"]}
+    assert set(keys_in_bucket) == {prefix + "manifest.json"} | {
+        f"backups/{table}/{p['name']}" for p in manifest["parts"]
+    }
     read = 0
     for part in manifest["parts"]:
         body = s3.get_object(Bucket=BUCKET, Key=f"backups/{table}/{part['name']}")["Body"].read()
@@ -94,7 +103,7 @@ def test_restore_from_s3_gives_an_identical_table_and_verifies(dynamodb, s3, sou
 def test_retention_on_s3_deletes_old_backups_but_never_the_newest_complete(dynamodb, s3, source):
     table, _ = source
     root = destinations.for_table(f"s3://{BUCKET}/retention", table, s3=s3)
-    now = datetime(2026, 11, 27, 18, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
     old = [dump.new_backup_id(now - timedelta(days=d)) for d in (90, 60, 45)]
     for backup_id in old[:2]:
         root.put_bytes(f"{backup_id}/part-s00-00000.jsonl.gz", b"x")  # failed backups: parts, no manifest

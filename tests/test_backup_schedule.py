@@ -1,4 +1,5 @@
 """The daily backup as Lambda runs it: the schedule invoked through Chalice's test client."""
+
 from __future__ import annotations
 
 import logging
@@ -6,23 +7,27 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from test_backup import new_table, scan_all
 
 from chalicelib import backup
-from chalicelib.backup import destinations, dump, restore, table as ddb
+from chalicelib.backup import destinations, dump, restore
+from chalicelib.backup import table as ddb
 from chalicelib.backup.dump import BackupFailed
 from studytracker import localenv
-from test_backup import new_table, scan_all
 
 SCHEDULE_HANDLER = "backup_table"
 
 
 def _scheduled_event(client) -> dict:
     return client.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={},
-        resources=["arn:aws:events:us-east-1:123456789012:rule/studytracker-dev-backup_table"])
+        source="aws.events",
+        detail_type="Scheduled Event",
+        detail={},
+        resources=["arn:aws:events:us-east-1:123456789012:rule/studytracker-dev-backup_table"],
+    )
 
 
 @pytest.fixture
@@ -39,9 +44,16 @@ def studied(api, other):
         status, subject = user.post("/v1/subjects", {"name": name})
         assert status == 201, subject
         for day in range(1, 6):
-            status, session = user.post("/v1/sessions", {
-                "subject_id": subject["id"], "started_at": f"2026-03-{day:02d}T09:00:00+09:00",
-                "ended_at": f"2026-03-{day:02d}T10:30:00+09:00", "note": "単語 100個 ✍️", "tags": ["vocab"]})
+            status, session = user.post(
+                "/v1/sessions",
+                {
+                    "subject_id": subject["id"],
+                    "started_at": f"2026-03-{day:02d}T09:00:00+09:00",
+                    "ended_at": f"2026-03-{day:02d}T10:30:00+09:00",
+                    "note": "単語 100個 ✍️",
+                    "tags": ["vocab"],
+                },
+            )
             assert status == 201, session
 
 
@@ -61,8 +73,7 @@ def test_the_schedule_backs_up_the_whole_table_through_chalice(client, store, ta
         dynamodb.delete_table(TableName=target)
 
 
-def test_a_failed_backup_raises_logs_the_reason_and_leaves_no_manifest(client, table, backups_dir, monkeypatch,
-                                                                      caplog):
+def test_a_failed_backup_raises_logs_the_reason_and_leaves_no_manifest(client, table, backups_dir, monkeypatch, caplog):
     monkeypatch.setenv("STUDYTRACKER_TABLE", "bk_no_such_table")
     from chalicelib import runtime
 
@@ -75,8 +86,9 @@ def test_a_failed_backup_raises_logs_the_reason_and_leaves_no_manifest(client, t
     assert not [p for p in backups_dir.rglob("manifest.json")]
 
 
-def test_a_backup_that_fails_part_way_keeps_its_parts_but_never_looks_complete(client, table, studied, backups_dir,
-                                                                             monkeypatch, caplog):
+def test_a_backup_that_fails_part_way_keeps_its_parts_but_never_looks_complete(
+    client, table, studied, backups_dir, monkeypatch, caplog
+):
     real_scan, real_put, stored = ddb.scan_segment, destinations.LocalDirectory.put_file, threading.Event()
 
     def put_and_tell(self, name, path):
@@ -100,11 +112,10 @@ def test_a_backup_that_fails_part_way_keeps_its_parts_but_never_looks_complete(c
     assert not list(backups_dir.rglob("manifest.json"))
 
 
-def test_the_schedule_applies_retention_after_a_good_backup(client, table, studied, backups_dir, dynamodb,
-                                                            monkeypatch):
+def test_the_schedule_applies_retention_after_a_good_backup(client, table, studied, backups_dir, dynamodb, monkeypatch):
     monkeypatch.setenv("STUDYTRACKER_BACKUP_KEEP_DAYS", "7")
     root = destinations.LocalDirectory(backups_dir / table)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     old_complete = dump.new_backup_id(now - timedelta(days=8))
     dump.export_table(dynamodb, table, root, backup_id=old_complete)
     kept = dump.new_backup_id(now - timedelta(days=6))
@@ -116,7 +127,7 @@ def test_the_schedule_applies_retention_after_a_good_backup(client, table, studi
 
 def test_retention_never_deletes_the_newest_complete_backup(tmp_path):
     root = destinations.LocalDirectory(tmp_path)
-    now = datetime(2026, 11, 27, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 27, tzinfo=UTC)
     ids = [dump.new_backup_id(now - timedelta(days=d)) for d in (100, 50, 40, 2)]
     for backup_id in ids[:2]:
         root.put_bytes(f"{backup_id}/manifest.json", b'{"format": "studytracker-backup/1", "parts": []}')
@@ -142,10 +153,18 @@ def test_misconfigured_retention_or_bucket_fails_the_run_loudly(client, table, b
 
 
 def _scheduled_expressions(env: dict) -> subprocess.CompletedProcess:
-    code = ("import app; print([e.schedule_expression for e in app.app.event_sources "
-            "if getattr(e, 'name', '') == 'backup_table'])")
-    return subprocess.run([sys.executable, "-c", code], cwd=localenv.ROOT, env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=60)
+    code = (
+        "import app; print([e.schedule_expression for e in app.app.event_sources "
+        "if getattr(e, 'name', '') == 'backup_table'])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=localenv.ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_the_schedule_time_comes_from_the_stage_environment():

@@ -58,8 +58,14 @@ def b64url_uint(number: int) -> str:
 
 def jwk_of(key: rsa.RSAPrivateKey, kid: str) -> dict:
     numbers = key.public_key().public_numbers()
-    return {"kid": kid, "alg": "RS256", "kty": "RSA", "use": "sig",
-            "e": b64url_uint(numbers.e), "n": b64url_uint(numbers.n)}
+    return {
+        "kid": kid,
+        "alg": "RS256",
+        "kty": "RSA",
+        "use": "sig",
+        "e": b64url_uint(numbers.e),
+        "n": b64url_uint(numbers.n),
+    }
 
 
 def sign(key: rsa.RSAPrivateKey, kid: str, claims: dict, **header: object) -> str:
@@ -75,17 +81,32 @@ def sign_raw(key: rsa.RSAPrivateKey, header: bytes, payload: bytes) -> str:
 def access_claims(**changes: object) -> dict:
     """A Cognito access token's claims; a change to None removes the claim."""
     claims = {
-        "sub": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", "iss": ISSUER, "client_id": CLIENT,
-        "origin_jti": "f1e2d3", "event_id": "e1", "token_use": "access", "scope": "aws.cognito.signin.user.admin",
-        "auth_time": NOW - 60, "iat": NOW - 60, "exp": NOW + 3540, "jti": "a1b2c3", "username": "learner",
+        "sub": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+        "iss": ISSUER,
+        "client_id": CLIENT,
+        "origin_jti": "f1e2d3",
+        "event_id": "e1",
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+        "auth_time": NOW - 60,
+        "iat": NOW - 60,
+        "exp": NOW + 3540,
+        "jti": "a1b2c3",
+        "username": "learner",
     }
     claims.update(changes)
     return {name: value for name, value in claims.items() if value is not None}
 
 
 def id_claims(**changes: object) -> dict:
-    claims = access_claims(token_use="id", client_id=None, scope=None, aud=CLIENT, email="learner@example.com",
-                           **{"cognito:username": "learner"})
+    claims = access_claims(
+        token_use="id",
+        client_id=None,
+        scope=None,
+        aud=CLIENT,
+        email="learner@example.com",
+        **{"cognito:username": "learner"},
+    )
     claims.update(changes)
     return {name: value for name, value in claims.items() if value is not None}
 
@@ -206,11 +227,16 @@ def test_we_accept_exactly_what_pyjwt_accepts(key, token_use, exp, iat, nbf):
     make_claims = access_claims if token_use == "access" else id_claims
     claims = make_claims(exp=now + exp, iat=now + iat, nbf=None if nbf is None else now + nbf)
     token = sign(key, "key-1", claims)
-    verifier = CognitoVerifier(REGION, POOL, [CLIENT], token_use=token_use,
-                               jwks_fetcher=FakeJwks(jwk_of(key, "key-1")))
+    verifier = CognitoVerifier(REGION, POOL, [CLIENT], token_use=token_use, jwks_fetcher=FakeJwks(jwk_of(key, "key-1")))
     try:
-        jwt.decode(token, key.public_key(), algorithms=["RS256"], issuer=ISSUER,
-                   audience=CLIENT if token_use == "id" else None, options={"require": ["exp", "iat", "sub"]})
+        jwt.decode(
+            token,
+            key.public_key(),
+            algorithms=["RS256"],
+            issuer=ISSUER,
+            audience=CLIENT if token_use == "id" else None,
+            options={"require": ["exp", "iat", "sub"]},
+        )
         pyjwt_accepts = True
     except jwt.InvalidTokenError:
         pyjwt_accepts = False
@@ -241,10 +267,19 @@ def test_token_not_valid_yet_is_refused(verifier, key, claim):
     assert claim in refused(verifier, sign(key, "key-1", access_claims(**{claim: NOW + 60})))
 
 
-@pytest.mark.parametrize("claim, value", [
-    ("exp", "1900000000"), ("exp", None), ("exp", [NOW + 60]),
-    ("iat", True), ("iat", None), ("iat", "yesterday"), ("nbf", False), ("nbf", {}),
-])
+@pytest.mark.parametrize(
+    "claim, value",
+    [
+        ("exp", "1900000000"),
+        ("exp", None),
+        ("exp", [NOW + 60]),
+        ("iat", True),
+        ("iat", None),
+        ("iat", "yesterday"),
+        ("nbf", False),
+        ("nbf", {}),
+    ],
+)
 def test_time_claim_that_is_not_a_number_is_refused(verifier, key, claim, value):
     assert claim in refused(verifier, sign(key, "key-1", access_claims(**{claim: value})))
 
@@ -255,13 +290,16 @@ def test_exp_of_infinity_is_refused(verifier, key):
     assert "finite" in refused(verifier, token)
 
 
-@pytest.mark.parametrize("iss", [
-    "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other0001",
-    "https://cognito-idp.us-east-1.amazonaws.com/eu-west-1_AbCdEf123",
-    f"http://cognito-idp.{REGION}.amazonaws.com/{POOL}",
-    f"{ISSUER}/",
-    None,
-])
+@pytest.mark.parametrize(
+    "iss",
+    [
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other0001",
+        "https://cognito-idp.us-east-1.amazonaws.com/eu-west-1_AbCdEf123",
+        f"http://cognito-idp.{REGION}.amazonaws.com/{POOL}",
+        f"{ISSUER}/",
+        None,
+    ],
+)
 def test_token_from_another_issuer_is_refused(verifier, key, iss):
     assert "issuer" in refused(verifier, sign(key, "key-1", access_claims(iss=iss)))
 
@@ -343,16 +381,23 @@ def test_any_alg_but_rs256_is_refused(verifier, key, alg, keep_signature):
 
 def test_hs256_keyed_with_the_public_key_is_refused(verifier, key, jwks):
     public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     for secret in (public_pem, json.dumps(jwks.keys[0]).encode(), base64.urlsafe_b64decode(jwks.keys[0]["n"] + "==")):
         signing_input = f"{b64url_json({'kid': 'key-1', 'alg': 'HS256'})}.{b64url_json(access_claims())}"
         mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
         assert "alg" in refused(verifier, f"{signing_input}.{b64url(mac)}")
 
 
-@pytest.mark.parametrize("header", [
-    {"alg": "RS256"}, {"alg": "RS256", "kid": ""}, {"alg": "RS256", "kid": 1}, {"alg": "RS256", "kid": ["key-1"]},
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "RS256"},
+        {"alg": "RS256", "kid": ""},
+        {"alg": "RS256", "kid": 1},
+        {"alg": "RS256", "kid": ["key-1"]},
+    ],
+)
 def test_token_without_kid_is_refused(verifier, key, header):
     _, payload, signature = sign(key, "key-1", access_claims()).split(".")
     assert "kid" in refused(verifier, f"{b64url_json(header)}.{payload}.{signature}")
@@ -404,26 +449,32 @@ def test_malformed_jwks_denies(clock, key, document):
         verifier.verify(sign(key, "key-1", access_claims()))
 
 
-@pytest.mark.parametrize("cut", [
-    lambda token: token.rsplit(".", 1)[0],
-    lambda token: token.rsplit(".", 1)[0] + ".",
-    lambda token: token[:-4],
-    lambda token: token[: len(token) // 2],
-    lambda token: token.split(".")[0],
-    lambda token: "",
-    lambda token: token + ".",
-])
+@pytest.mark.parametrize(
+    "cut",
+    [
+        lambda token: token.rsplit(".", 1)[0],
+        lambda token: token.rsplit(".", 1)[0] + ".",
+        lambda token: token[:-4],
+        lambda token: token[: len(token) // 2],
+        lambda token: token.split(".")[0],
+        lambda token: "",
+        lambda token: token + ".",
+    ],
+)
 def test_truncated_token_is_refused(verifier, key, cut):
     refused(verifier, cut(sign(key, "key-1", access_claims())))
 
 
-@pytest.mark.parametrize("garbage", [
-    "!!!.???.***",
-    "eyJ hbGci.eyJ.sig",
-    "a.b.c",
-    "====.====.====",
-    "é.é.é",
-])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "!!!.???.***",
+        "eyJ hbGci.eyJ.sig",
+        "a.b.c",
+        "====.====.====",
+        "é.é.é",
+    ],
+)
 def test_garbage_base64_is_refused(verifier, garbage):
     refused(verifier, garbage)
 
@@ -450,15 +501,18 @@ def test_signature_with_other_trailing_bits_is_refused(verifier, key):
     assert "canonical" in refused(verifier, with_signature(token, respelled))
 
 
-@pytest.mark.parametrize("header", [
-    b"not json",
-    b'["alg", "RS256"]',
-    b'{"alg": "RS256", "kid": "key-1"',
-    b'{"alg": "HS256", "kid": "key-1", "alg": "RS256"}',  # duplicate names: which one would a library pick?
-    b"\xff\xfe{}",
-    b"[" * 2000 + b"]" * 2000,  # deeper than Python's recursion limit, still under the size limit
-    b'{"alg": "RS256", "kid": NaN}',
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"not json",
+        b'["alg", "RS256"]',
+        b'{"alg": "RS256", "kid": "key-1"',
+        b'{"alg": "HS256", "kid": "key-1", "alg": "RS256"}',  # duplicate names: which one would a library pick?
+        b"\xff\xfe{}",
+        b"[" * 2000 + b"]" * 2000,  # deeper than Python's recursion limit, still under the size limit
+        b'{"alg": "RS256", "kid": NaN}',
+    ],
+)
 def test_header_that_is_not_a_json_object_is_refused(verifier, key, header):
     _, payload, signature = sign(key, "key-1", access_claims()).split(".")
     assert "header" in refused(verifier, f"{b64url(header)}.{payload}.{signature}")
@@ -514,15 +568,18 @@ def test_default_fetcher_reads_the_jwks_document_over_http(jwks):
         assert fetch_jwks(f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json") == {"keys": jwks.keys}
 
 
-@pytest.mark.parametrize("arguments", [
-    dict(region="eu-west-1", user_pool_id=POOL, client_ids=CLIENT),  # a str would match any substring
-    dict(region="eu-west-1", user_pool_id=POOL, client_ids=[]),
-    dict(region="evil.example/", user_pool_id=POOL, client_ids=[CLIENT]),
-    dict(region="eu-west-1", user_pool_id="eu-west-1_x/../../other", client_ids=[CLIENT]),
-    dict(region="us-east-1", user_pool_id=POOL, client_ids=[CLIENT]),
-    dict(region="eu-west-1", user_pool_id=POOL, client_ids=[CLIENT], token_use="refresh"),
-    dict(region="eu-west-1", user_pool_id=POOL, client_ids=[CLIENT], leeway_seconds=3600),
-])
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        dict(region="eu-west-1", user_pool_id=POOL, client_ids=CLIENT),  # a str would match any substring
+        dict(region="eu-west-1", user_pool_id=POOL, client_ids=[]),
+        dict(region="evil.example/", user_pool_id=POOL, client_ids=[CLIENT]),
+        dict(region="eu-west-1", user_pool_id="eu-west-1_x/../../other", client_ids=[CLIENT]),
+        dict(region="us-east-1", user_pool_id=POOL, client_ids=[CLIENT]),
+        dict(region="eu-west-1", user_pool_id=POOL, client_ids=[CLIENT], token_use="refresh"),
+        dict(region="eu-west-1", user_pool_id=POOL, client_ids=[CLIENT], leeway_seconds=3600),
+    ],
+)
 def test_misconfiguration_fails_at_construction(arguments):
     with pytest.raises(ValueError):
         CognitoVerifier(**arguments)

@@ -1,4 +1,5 @@
 """The cost model: known benchmark figures in, dollars worked out by hand out."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,15 @@ from studytracker.__main__ import main
 
 
 def route(category: str, p50: float, cpu: float, reads: float, writes: float, log_bytes: float = 650) -> dict:
-    return {"category": category, "query": "", "p50_ms": p50, "cpu_ms_p50": cpu, "read_units": reads,
-            "write_units": writes, "log_bytes": log_bytes}
+    return {
+        "category": category,
+        "query": "",
+        "p50_ms": p50,
+        "cpu_ms_p50": cpu,
+        "read_units": reads,
+        "write_units": writes,
+        "log_bytes": log_bytes,
+    }
 
 
 def results(memory_mb: int = 2048) -> dict:
@@ -24,45 +32,52 @@ def results(memory_mb: int = 2048) -> dict:
         "cold_start": {"app": {"total_ms_p50": 499.2}},
         "warm": {
             "routes": {
-                "GET /v1/me": route("read", 10.0, 4.0, 1.0, 0.0),            # bills ceil(6 + 4) = 10 ms
-                "POST /v1/sessions": route("write", 20.0, 5.0, 1.0, 2.0),    # bills 20 ms
+                "GET /v1/me": route("read", 10.0, 4.0, 1.0, 0.0),  # bills ceil(6 + 4) = 10 ms
+                "POST /v1/sessions": route("write", 20.0, 5.0, 1.0, 2.0),  # bills 20 ms
                 "POST /v1/timer/start": route("timer", 8.0, 2.0, 1.0, 1.0),  # bills 8 ms
-                "GET /health": route("public", 0.1, 0.1, 0.0, 0.0),          # outside the mix
+                "GET /health": route("public", 0.1, 0.1, 0.0, 0.0),  # outside the mix
             },
             "authorizer": {"local token": {"p50_ms": 0.5, "cpu_ms_p50": 0.5, "read_units": 0.0}},
             # One record per write here; per invocation 6 ms (3 waiting + 3 CPU); units per write.
-            "stream": {"mean_ms": 6.0, "cpu_ms_mean": 3.0, "records_per_write": 1.0,
-                       "read_units_per_write": 2.0, "write_units_per_write": 1.0},
+            "stream": {
+                "mean_ms": 6.0,
+                "cpu_ms_mean": 3.0,
+                "records_per_write": 1.0,
+                "read_units_per_write": 2.0,
+                "write_units_per_write": 1.0,
+            },
             "session_item_bytes": 1024,
         },
     }
 
 
 def test_cpu_time_stretches_below_a_full_vcpu_and_billing_rounds_up_to_the_millisecond():
-    assert cost.billed_ms(5.0, 1.0, 128) == 18       # 4 ms waiting + 1 ms x 1769/128 = 17.82 -> 18
-    assert cost.billed_ms(5.0, 1.0, 2048) == 5       # a full vCPU and more: no stretch
-    assert cost.billed_ms(0.2, 0.3, 1769) == 1       # never below 1 ms, CPU above wall counts as CPU
+    assert cost.billed_ms(5.0, 1.0, 128) == 18  # 4 ms waiting + 1 ms x 1769/128 = 17.82 -> 18
+    assert cost.billed_ms(5.0, 1.0, 2048) == 5  # a full vCPU and more: no stretch
+    assert cost.billed_ms(0.2, 0.3, 1769) == 1  # never below 1 ms, CPU above wall counts as CPU
 
 
 def test_a_million_requests_at_list_price_match_the_hand_computation():
     load = cost.workload(results(), xray=False)
-    assert load.api_billed_ms == pytest.approx(0.6 * 10 + 0.3 * 20 + 0.1 * 8)   # 12.8 ms
+    assert load.api_billed_ms == pytest.approx(0.6 * 10 + 0.3 * 20 + 0.1 * 8)  # 12.8 ms
     bill = cost.monthly(load, 1_000_000, free_tier=False)
     # 1 M API requests; writes+timer 40% -> 400 k stream invocations; authorizer on 50% -> 500 k.
-    assert bill["Lambda requests"] == pytest.approx(1_900_000 * 0.20 / 1e6)                  # $0.38
+    assert bill["Lambda requests"] == pytest.approx(1_900_000 * 0.20 / 1e6)  # $0.38
     # GB-s at 2 GB: API 1e6 x 12.8 ms, authorizer 5e5 x 1 ms, stream 4e5 x 6 ms.
     assert bill["Lambda duration"] == pytest.approx((25_600 + 1_000 + 4_800) * 0.0000166667)  # $0.5233
     # 5% cold starts of each function, 500 ms billed INIT each, at 2 GB.
     assert bill["Lambda init (billed cold starts)"] == pytest.approx(
-        (50_000 + 25_000 + 20_000) * 0.5 * 2 * 0.0000166667)                                 # $1.5833
+        (50_000 + 25_000 + 20_000) * 0.5 * 2 * 0.0000166667
+    )  # $1.5833
     assert bill["API Gateway REST API"] == pytest.approx(3.50)
-    assert bill["DynamoDB reads"] == pytest.approx((1_000_000 * 1.0 + 400_000 * 2.0) * 0.125 / 1e6)   # $0.225
+    assert bill["DynamoDB reads"] == pytest.approx((1_000_000 * 1.0 + 400_000 * 2.0) * 0.125 / 1e6)  # $0.225
     assert bill["DynamoDB writes"] == pytest.approx((1_000_000 * 0.7 + 400_000 * 1.0) * 0.625 / 1e6)  # $0.6875
-    table_gb = 400_000 * 12 * 1024 / 1024 ** 3                                               # 4.5776 GB
+    table_gb = 400_000 * 12 * 1024 / 1024**3  # 4.5776 GB
     assert bill["DynamoDB storage"] == pytest.approx(table_gb * 0.25)
-    assert bill["S3 backup storage"] == pytest.approx(table_gb * 30 * 0.023)                   # $3.1586
+    assert bill["S3 backup storage"] == pytest.approx(table_gb * 30 * 0.023)  # $3.1586
     assert bill["CloudWatch Logs ingestion"] == pytest.approx(
-        (1_000_000 * 650 + 1_900_000 * 350) / 1024 ** 3 * 0.50)                              # $0.6123
+        (1_000_000 * 650 + 1_900_000 * 350) / 1024**3 * 0.50
+    )  # $0.6123
     # Every hour has data at this volume: 3 service metrics + 3 route latencies + 2 stream metrics,
     # and the daily backup's 2 metrics 30 hours of the month's 720.
     assert bill["CloudWatch custom metrics (EMF)"] == pytest.approx((8 + 2 * (1 - math.exp(-30 / 720))) * 0.30)
@@ -72,10 +87,10 @@ def test_a_million_requests_at_list_price_match_the_hand_computation():
 
 def test_the_always_free_tier_covers_lambda_time_storage_logs_and_ten_metrics_but_not_api_gateway():
     bill = cost.monthly(cost.workload(results(), xray=False), 1_000_000, free_tier=True)
-    assert bill["Lambda requests"] == pytest.approx(900_000 * 0.20 / 1e6)      # 1.9 M - 1 M free
-    assert bill["Lambda duration"] == 0 and bill["Lambda init (billed cold starts)"] == 0   # < 400,000 GB-s
+    assert bill["Lambda requests"] == pytest.approx(900_000 * 0.20 / 1e6)  # 1.9 M - 1 M free
+    assert bill["Lambda duration"] == 0 and bill["Lambda init (billed cold starts)"] == 0  # < 400,000 GB-s
     assert bill["DynamoDB storage"] == 0 and bill["CloudWatch Logs ingestion"] == 0
-    assert bill["CloudWatch custom metrics (EMF)"] == 0                         # 8.08 metric-months < 10
+    assert bill["CloudWatch custom metrics (EMF)"] == 0  # 8.08 metric-months < 10
     assert bill["API Gateway REST API"] == pytest.approx(3.50)
     assert bill["DynamoDB reads"] == pytest.approx(0.225) and bill["DynamoDB writes"] == pytest.approx(0.6875)
 
@@ -86,12 +101,13 @@ def test_xray_records_one_trace_a_second_then_five_percent():
     assert cost.monthly(load, 1_000_000, True)["X-Ray traces"] == pytest.approx(1_800_000 * 5 / 1e6)
     # 3.8 M invocations: 2,592,000 seconds in 30 days get their first trace, 5% of the rest.
     assert cost.monthly(load, 2_000_000, False)["X-Ray traces"] == pytest.approx(
-        (2_592_000 + 0.05 * 1_208_000) * 5 / 1e6)
+        (2_592_000 + 0.05 * 1_208_000) * 5 / 1e6
+    )
 
 
 def test_every_record_a_write_causes_is_an_invocation_but_units_count_once_per_write():
     data = results()
-    data["warm"]["stream"]["records_per_write"] = 3.0   # the session's record and two aggregates'
+    data["warm"]["stream"]["records_per_write"] = 3.0  # the session's record and two aggregates'
     bill = cost.monthly(cost.workload(data, xray=False), 1_000_000, free_tier=False)
     # 1 M API + 500 k authorizer + 400 k writes x 3 records = 2.7 M invocations.
     assert bill["Lambda requests"] == pytest.approx(2_700_000 * 0.20 / 1e6)
@@ -102,8 +118,9 @@ def test_every_record_a_write_causes_is_an_invocation_but_units_count_once_per_w
 def test_small_memory_stretches_cpu_time_into_billed_duration():
     load = cost.workload(results(memory_mb=128), xray=False)
     stretch = 1769 / 128
-    assert load.api_billed_ms == pytest.approx(0.6 * math.ceil(6 + 4 * stretch) + 0.3 * math.ceil(15 + 5 * stretch)
-                                               + 0.1 * math.ceil(6 + 2 * stretch))
+    assert load.api_billed_ms == pytest.approx(
+        0.6 * math.ceil(6 + 4 * stretch) + 0.3 * math.ceil(15 + 5 * stretch) + 0.1 * math.ceil(6 + 2 * stretch)
+    )
 
 
 def test_the_command_prints_three_profiles_beside_the_plan_and_says_rest_api(tmp_path, capsys):

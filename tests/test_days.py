@@ -1,6 +1,6 @@
 """Specifications for study-day arithmetic: windows, splitting sessions, ranges, zones."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -20,7 +20,7 @@ from chalicelib.days import (
 )
 
 HOUR = 3600
-UTC = timezone.utc
+UTC = UTC
 ZONES = [
     "UTC",
     "America/New_York",
@@ -116,9 +116,19 @@ def test_a_local_date_the_zone_skipped_has_an_empty_window():
     assert start == end == utc(2011, 12, 30, 10)
 
 
-@pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata",
-                                "Pacific/Kiritimati", "Australia/Lord_Howe", "Antarctica/Troll",
-                                "America/Santiago"])
+@pytest.mark.parametrize(
+    "tz",
+    [
+        "UTC",
+        "America/New_York",
+        "Europe/Berlin",
+        "Asia/Kolkata",
+        "Pacific/Kiritimati",
+        "Australia/Lord_Howe",
+        "Antarctica/Troll",
+        "America/Santiago",
+    ],
+)
 @pytest.mark.parametrize("day_start_hour", [0, 1, 2, 3, 4, 12, 23])
 def test_windows_tile_consecutive_days_for_a_whole_year(tz, day_start_hour):
     previous_end = None
@@ -167,9 +177,7 @@ def test_study_day_of_rejects_a_naive_instant():
 
 
 def test_session_within_one_day_counts_whole_in_that_day():
-    assert split_by_day(utc(2024, 5, 1, 9), utc(2024, 5, 1, 10, 30), "UTC", 0) == {
-        date(2024, 5, 1): 5400
-    }
+    assert split_by_day(utc(2024, 5, 1, 9), utc(2024, 5, 1, 10, 30), "UTC", 0) == {date(2024, 5, 1): 5400}
 
 
 def test_session_crossing_midnight_counts_in_both_days():
@@ -300,9 +308,7 @@ def test_fractional_seconds_are_floored_without_losing_or_inventing_a_second():
 
 def test_day_holding_less_than_a_second_is_left_out():
     started = utc(2024, 5, 1, 23, 59, 59, 600000)
-    assert split_by_day(started, started + timedelta(seconds=2), "UTC", 0) == {
-        date(2024, 5, 2): 2
-    }
+    assert split_by_day(started, started + timedelta(seconds=2), "UTC", 0) == {date(2024, 5, 2): 2}
 
 
 def test_session_shorter_than_a_second_counts_nothing():
@@ -382,9 +388,7 @@ def test_utc_range_for_days_spans_first_start_to_last_end():
 
 def test_utc_range_for_a_single_day_is_its_window():
     day = date(2024, 11, 3)
-    assert utc_range_for_days(day, day, "America/New_York", 1) == study_day_window(
-        day, "America/New_York", 1
-    )
+    assert utc_range_for_days(day, day, "America/New_York", 1) == study_day_window(day, "America/New_York", 1)
 
 
 def test_utc_range_rejects_last_before_first():
@@ -450,8 +454,20 @@ def test_validate_timezone_accepts_iana_names(name):
 
 @pytest.mark.parametrize(
     "name",
-    ["", "utc", "Mars/Olympus_Mons", "../etc", "../../etc/passwd", "/etc/passwd", "America",
-     "America/New_York/", " UTC", "UTC\x00", "localtime", None],
+    [
+        "",
+        "utc",
+        "Mars/Olympus_Mons",
+        "../etc",
+        "../../etc/passwd",
+        "/etc/passwd",
+        "America",
+        "America/New_York/",
+        " UTC",
+        "UTC\x00",
+        "localtime",
+        None,
+    ],
 )
 def test_validate_timezone_rejects_unknown_and_path_like_names(name):
     with pytest.raises(ValueError, match="unknown time zone"):

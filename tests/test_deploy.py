@@ -5,6 +5,7 @@ chalice deploy makes), prod and dev merged with infra/ (what `make package` ship
 passes cfn-lint with no error and no warning; the rendered files match their sources; the stages
 hold what the app reads and nothing local.
 """
+
 from __future__ import annotations
 
 import ast
@@ -37,8 +38,7 @@ NOT_FOR_DEPLOYED_STAGES = {
 
 def _package_env() -> dict[str, str]:
     """No credentials, no local endpoints, nothing of the test process's local stage: only a region."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "STUDYTRACKER_", "COGNITO_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STUDYTRACKER_", "COGNITO_"))}
     env["AWS_DEFAULT_REGION"] = "us-east-1"
     return env
 
@@ -64,14 +64,22 @@ def _yaml_load(text: str) -> dict:
 def packaged(tmp_path_factory) -> dict[str, Path]:
     """chalice package outputs: 'prod' (no merge), 'prod+infra' and 'dev+infra' (merged)."""
     out = tmp_path_factory.mktemp("package")
-    runs = {"prod": ["--stage", "prod"],
-            "prod+infra": ["--stage", "prod", "--merge-template", str(infra.merge_path("prod"))],
-            "dev+infra": ["--stage", "dev", "--merge-template", str(infra.merge_path("dev"))]}
+    runs = {
+        "prod": ["--stage", "prod"],
+        "prod+infra": ["--stage", "prod", "--merge-template", str(infra.merge_path("prod"))],
+        "dev+infra": ["--stage", "dev", "--merge-template", str(infra.merge_path("dev"))],
+    }
     chalice = str(Path(sys.executable).with_name("chalice"))
 
     def start(name: str) -> subprocess.Popen:
-        return subprocess.Popen([chalice, "package", *runs[name], str(out / name)], cwd=ROOT, env=_package_env(),
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return subprocess.Popen(
+            [chalice, "package", *runs[name], str(out / name)],
+            cwd=ROOT,
+            env=_package_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def finish(name: str, process: subprocess.Popen) -> None:
         output, _ = process.communicate(timeout=600)
@@ -93,12 +101,17 @@ def _template(path: Path) -> dict:
 def linted(packaged) -> dict[str, list[dict]]:
     """cfn-lint's findings per template, from ONE cfn-lint run over all of them (it loads its specs once)."""
     paths = {"infra/resources.yaml": infra.resources_path(), **packaged}
-    lint = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), "--format", "json", "--",
-                           *map(str, paths.values())], capture_output=True, text=True, timeout=600)
+    lint = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), "--format", "json", "--", *map(str, paths.values())],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert lint.returncode in (0, 2, 4, 6, 8, 10, 12, 14), lint.stderr  # 1 would mean cfn-lint itself failed
     findings = json.loads(lint.stdout or "[]")
-    return {name: [f for f in findings if Path(f["Filename"]).resolve() == path.resolve()]
-            for name, path in paths.items()}
+    return {
+        name: [f for f in findings if Path(f["Filename"]).resolve() == path.resolve()] for name, path in paths.items()
+    }
 
 
 @pytest.mark.parametrize("which", ["infra/resources.yaml", "prod", "prod+infra", "dev+infra"])
@@ -108,24 +121,32 @@ def test_every_template_passes_cfn_lint_without_errors_or_warnings(which, linted
 
 def test_committed_templates_and_policies_are_the_current_rendering():
     for path, text in infra.rendered(CONFIG).items():
-        assert path.exists() and path.read_text() == text, \
+        assert path.exists() and path.read_text() == text, (
             f"{path.relative_to(ROOT)} differs: run `python -m studytracker infra render` and commit"
+        )
 
 
 def test_the_stack_creates_the_table_the_dev_runner_and_the_tests_create(dynamodb):
     """The SAME definition: a table created from the template's properties describes like one from keys.py."""
     properties = _template(infra.resources_path())["Resources"]["Table"]["Properties"]
-    request = {k: properties[k] for k in ("AttributeDefinitions", "KeySchema", "LocalSecondaryIndexes",
-                                          "BillingMode") if k in properties}
+    request = {
+        k: properties[k]
+        for k in ("AttributeDefinitions", "KeySchema", "LocalSecondaryIndexes", "BillingMode")
+        if k in properties
+    }
     request["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
 
     def shape(name: str, definition: dict) -> dict:
         dynamodb.create_table(TableName=name, **definition)
         table = dynamodb.describe_table(TableName=name)["Table"]
         dynamodb.delete_table(TableName=name)
-        return {"attributes": sorted(map(str, table["AttributeDefinitions"])), "keys": table["KeySchema"],
-                "lsi": [(i["IndexName"], i["KeySchema"], i["Projection"]) for i in table.get("LocalSecondaryIndexes", [])],
-                "billing": table["BillingModeSummary"]["BillingMode"], "stream": table["StreamSpecification"]}
+        return {
+            "attributes": sorted(map(str, table["AttributeDefinitions"])),
+            "keys": table["KeySchema"],
+            "lsi": [(i["IndexName"], i["KeySchema"], i["Projection"]) for i in table.get("LocalSecondaryIndexes", [])],
+            "billing": table["BillingModeSummary"]["BillingMode"],
+            "stream": table["StreamSpecification"],
+        }
 
     assert shape("from_template", request) == shape("from_keys", keys.TABLE_DEFINITION)
     assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -156,7 +177,9 @@ def test_the_merge_changes_only_resources_chalice_generated(packaged):
 
 
 def test_the_merged_stream_source_retries_boundedly_and_reports_failures(packaged):
-    source = next(iter(_template(packaged["prod+infra"])["Resources"]["OnTableChange"]["Properties"]["Events"].values()))
+    source = next(
+        iter(_template(packaged["prod+infra"])["Resources"]["OnTableChange"]["Properties"]["Events"].values())
+    )
     properties = source["Properties"]
     assert {k: properties[k] for k in infra.STREAM_SOURCE} == infra.STREAM_SOURCE
     assert properties["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
@@ -174,15 +197,21 @@ def test_functions_are_named_as_chalice_deploy_names_them_and_log_to_the_retaine
 
 
 def test_the_lambda_runtime_is_the_python_that_runs_chalice(packaged):
-    runtimes = {r["Properties"]["Runtime"] for r in _template(packaged["prod"])["Resources"].values()
-                if r["Type"] == "AWS::Serverless::Function"}
+    runtimes = {
+        r["Properties"]["Runtime"]
+        for r in _template(packaged["prod"])["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
     assert runtimes == {f"python{sys.version_info.major}.{sys.version_info.minor}"}
 
 
 def test_prod_traces_with_xray_and_dev_does_not(packaged):
     for which, expected in (("prod+infra", "Active"), ("dev+infra", "PassThrough")):
-        tracing = {r["Properties"]["Tracing"] for r in _template(packaged[which])["Resources"].values()
-                   if r["Type"] == "AWS::Serverless::Function"}
+        tracing = {
+            r["Properties"]["Tracing"]
+            for r in _template(packaged[which])["Resources"].values()
+            if r["Type"] == "AWS::Serverless::Function"
+        }
         assert tracing == {expected}
 
 
@@ -193,16 +222,19 @@ def test_platform_grants_follow_each_functions_packaged_configuration(packaged):
         for function in infra.functions(CONFIG, stage):
             properties = resources[infra.cfn_name(function)]["Properties"]
             events = [e for e in properties.get("Events", {}).values() if e["Type"] == "DynamoDB"]
-            expected = ["logs"] + (["xray"] if properties["Tracing"] == "Active" else []) \
-                + (["stream"] if events else []) \
+            expected = (
+                ["logs"]
+                + (["xray"] if properties["Tracing"] == "Active" else [])
+                + (["stream"] if events else [])
                 + (["on-failure"] if events and events[0]["Properties"].get("DestinationConfig") else [])
+            )
             assert infra.platform_needs(CONFIG, stage, function) == expected, (stage, function)
 
 
 # -- policies --------------------------------------------------------------------------------------
 def _resolve(value, refs: dict):
     if isinstance(value, dict) and len(value) == 1:
-        (kind, body), = value.items()
+        ((kind, body),) = value.items()
         if kind == "Fn::Sub":
             return re.sub(r"\$\{([^}]+)\}", lambda m: refs[m.group(1)], body)
         if kind == "Fn::GetAtt":
@@ -221,17 +253,29 @@ def test_the_sam_roles_grant_exactly_what_the_policy_files_grant(packaged):
         config = copy.deepcopy(CONFIG)
         env = config["stages"][stage]["environment_variables"]
         table, bucket = f"studytracker-{stage}", f"studytracker-{stage}-backups-{DEPLOYED['account']}-eu-west-1"
-        env.update({"STUDYTRACKER_STREAM_ARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/{}/stream/2026".format(table),
-                    "STUDYTRACKER_TABLE": table, "STUDYTRACKER_BACKUP_BUCKET": bucket})
+        env.update(
+            {
+                "STUDYTRACKER_STREAM_ARN": f"arn:aws:dynamodb:eu-west-1:123456789012:table/{table}/stream/2026",
+                "STUDYTRACKER_TABLE": table,
+                "STUDYTRACKER_BACKUP_BUCKET": bucket,
+            }
+        )
         values = infra.stage_values(config, stage)
-        refs = {"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": DEPLOYED["account"],
-                "Table": table, "Table.Arn": infra.ARN_TEMPLATES["table"].format(**values),
-                "BackupBucket": bucket, "BackupBucket.Arn": infra.ARN_TEMPLATES["backup-bucket"].format(**values),
-                "StreamFailureQueue.Arn": infra.ARN_TEMPLATES["failure-queue"].format(**values)}
+        refs = {
+            "AWS::Partition": "aws",
+            "AWS::Region": "eu-west-1",
+            "AWS::AccountId": DEPLOYED["account"],
+            "Table": table,
+            "Table.Arn": infra.ARN_TEMPLATES["table"].format(**values),
+            "BackupBucket": bucket,
+            "BackupBucket.Arn": infra.ARN_TEMPLATES["backup-bucket"].format(**values),
+            "StreamFailureQueue.Arn": infra.ARN_TEMPLATES["failure-queue"].format(**values),
+        }
         resources = _template(packaged[f"{stage}+infra"])["Resources"]
         for function in infra.functions(config, stage):
             refs[infra.cfn_name(function) + "Logs.Arn"] = infra.ARN_TEMPLATES["log-group"].format(
-                **values, function_name=infra.function_name(stage, function))
+                **values, function_name=infra.function_name(stage, function)
+            )
             role = resources[infra.camel(function) + "Role"]["Properties"]["Policies"]
             assert len(role) == 1
             assert _resolve(role[0]["PolicyDocument"], refs) == infra.policy_document(config, stage, function)
@@ -275,13 +319,24 @@ def _variables_the_app_reads() -> set[str]:
     found = set()
     for path in [ROOT / "app.py", *sorted((ROOT / "chalicelib").rglob("*.py"))]:
         tree = ast.parse(path.read_text())
-        constants = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign)
-                     and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
-                     for t in n.targets if isinstance(t, ast.Name)}
+        constants = {
+            t.id: n.value.value
+            for n in tree.body
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
         for node in ast.walk(tree):
             argument = None
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args and (
-                    node.func.attr == "getenv" or (node.func.attr == "get" and ast.unparse(node.func.value) == "os.environ")):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.args
+                and (
+                    node.func.attr == "getenv"
+                    or (node.func.attr == "get" and ast.unparse(node.func.value) == "os.environ")
+                )
+            ):
                 argument = node.args[0]
             elif isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
                 argument = node.slice
@@ -290,14 +345,21 @@ def _variables_the_app_reads() -> set[str]:
             elif isinstance(argument, ast.Name) and argument.id in constants:
                 found.add(constants[argument.id])
             elif argument is not None:
-                raise AssertionError(f"{path.name}:{node.lineno} reads the variable named by "
-                                     f"{ast.unparse(argument)!r}: use a literal or a module constant")
+                raise AssertionError(
+                    f"{path.name}:{node.lineno} reads the variable named by "
+                    f"{ast.unparse(argument)!r}: use a literal or a module constant"
+                )
     return found
 
 
 def test_every_deployed_stage_sets_every_variable_the_app_reads():
     read = _variables_the_app_reads()
-    assert {"STUDYTRACKER_TABLE", "STUDYTRACKER_STREAM_ARN", "STUDYTRACKER_BACKUP_BUCKET", "COGNITO_USER_POOL_ID"} <= read
+    assert {
+        "STUDYTRACKER_TABLE",
+        "STUDYTRACKER_STREAM_ARN",
+        "STUDYTRACKER_BACKUP_BUCKET",
+        "COGNITO_USER_POOL_ID",
+    } <= read
     for stage in infra.STAGES:
         env = infra.stage_config(CONFIG, stage)["environment_variables"]
         assert sorted(read - set(NOT_FOR_DEPLOYED_STAGES) - set(env)) == [], stage
@@ -327,10 +389,18 @@ def test_buildspec_tests_then_packages_then_deploys_the_stage_its_environment_na
     build = spec["phases"]["build"]
     assert build["on-failure"] == "ABORT"
     commands = build["commands"]
-    order = [next(i for i, c in enumerate(commands) if c.startswith(prefix))
-             for prefix in ("make test", "make package STAGE=$DEPLOY_STAGE", "aws cloudformation package",
-                            "aws cloudformation deploy")]
+    order = [
+        next(i for i, c in enumerate(commands) if c.startswith(prefix))
+        for prefix in (
+            "make test",
+            "make package STAGE=$DEPLOY_STAGE",
+            "aws cloudformation package",
+            "aws cloudformation deploy",
+        )
+    ]
     assert order == sorted(order)
     deploy = next(c for c in commands if c.startswith("aws cloudformation deploy"))
     assert "--stack-name studytracker-$DEPLOY_STAGE" in deploy and "CAPABILITY_AUTO_EXPAND" in deploy
-    assert spec["phases"]["install"]["runtime-versions"]["python"] == f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert (
+        spec["phases"]["install"]["runtime-versions"]["python"] == f"{sys.version_info.major}.{sys.version_info.minor}"
+    )

@@ -1,4 +1,5 @@
 """GET /v1/export and `python -m studytracker export`: all of the caller's data, nobody else's."""
+
 from __future__ import annotations
 
 import csv
@@ -7,10 +8,9 @@ import json
 import os
 
 import pytest
-
 from test_backup import cli  # noqa: F401  (a fixture)
 
-NOTE = "長文 📚, with \"quotes\"\nand a second line"
+NOTE = '長文 📚, with "quotes"\nand a second line'
 
 
 @pytest.fixture
@@ -23,11 +23,19 @@ def alice_data(api):
         assert status == 201, subject
         made[name] = subject
     sessions = []
-    for day, (name, note, tags) in enumerate([("英語", NOTE, ["単語", "exam"]), ("=Math", "", []),
-                                              ("英語", "-5 pages", ["review"])], start=1):
-        status, session = api.post("/v1/sessions", {
-            "subject_id": made[name]["id"], "started_at": f"2026-04-{day:02d}T23:30:00+09:00",
-            "ended_at": f"2026-04-{day + 1:02d}T00:45:00+09:00", "note": note, "tags": tags})
+    for day, (name, note, tags) in enumerate(
+        [("英語", NOTE, ["単語", "exam"]), ("=Math", "", []), ("英語", "-5 pages", ["review"])], start=1
+    ):
+        status, session = api.post(
+            "/v1/sessions",
+            {
+                "subject_id": made[name]["id"],
+                "started_at": f"2026-04-{day:02d}T23:30:00+09:00",
+                "ended_at": f"2026-04-{day + 1:02d}T00:45:00+09:00",
+                "note": note,
+                "tags": tags,
+            },
+        )
         assert status == 201, session
         sessions.append(session)
     return made, sessions
@@ -37,8 +45,15 @@ def alice_data(api):
 def bob_data(other):
     status, subject = other.post("/v1/subjects", {"name": "Bob's secret subject"})
     assert status == 201
-    status, session = other.post("/v1/sessions", {"subject_id": subject["id"], "started_at": "2026-04-01T08:00:00Z",
-                                                  "ended_at": "2026-04-01T09:00:00Z", "note": "bob's note"})
+    status, session = other.post(
+        "/v1/sessions",
+        {
+            "subject_id": subject["id"],
+            "started_at": "2026-04-01T08:00:00Z",
+            "ended_at": "2026-04-01T09:00:00Z",
+            "note": "bob's note",
+        },
+    )
     assert status == 201
     return subject, session
 
@@ -80,8 +95,18 @@ def test_csv_export_has_one_row_per_session_with_its_subject_name(api, alice_dat
     assert headers["Content-Disposition"].endswith('.csv"')
     assert body.startswith("\ufeff")  # spreadsheets then read the UTF-8 (Japanese) correctly
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
-    assert list(rows[0]) == ["session_id", "subject_id", "subject", "started_at", "ended_at", "duration_seconds",
-                             "note", "tags", "created_at", "updated_at"]
+    assert list(rows[0]) == [
+        "session_id",
+        "subject_id",
+        "subject",
+        "started_at",
+        "ended_at",
+        "duration_seconds",
+        "note",
+        "tags",
+        "created_at",
+        "updated_at",
+    ]
     assert [r["session_id"] for r in rows] == [s["id"] for s in sessions]
     first, second, third = rows
     assert first["subject"] == "英語" and first["note"] == NOTE and first["tags"] == "単語, exam"
@@ -109,8 +134,9 @@ def test_export_reads_only_the_callers_partition_with_queries(api, store, alice_
     assert any(operation == "Query" for operation, _ in store.capacity)
 
 
-@pytest.mark.parametrize("query, field", [("?format=xml", "format"), ("?format=", "format"),
-                                          ("?format=json&user=bob", "user")])
+@pytest.mark.parametrize(
+    "query, field", [("?format=xml", "format"), ("?format=", "format"), ("?format=json&user=bob", "user")]
+)
 def test_bad_export_parameters_are_a_400_naming_the_field(api, query, field):
     status, body = api.get(f"/v1/export{query}")
     assert status == 400 and body["error"]["code"] == "validation_error"
@@ -130,8 +156,10 @@ def test_the_cli_export_matches_the_api(api, table, alice_data, cli, tmp_path, c
     from_cli.pop("exported_at"), from_api.pop("exported_at")
     assert from_cli == from_api
     capsys.readouterr()
-    assert cli("export", "--user-id", api.user_id, "--format", "csv", "--table", table, "--endpoint", endpoint,
-               "-o", "-") == 0
+    assert (
+        cli("export", "--user-id", api.user_id, "--format", "csv", "--table", table, "--endpoint", endpoint, "-o", "-")
+        == 0
+    )
     printed = capsys.readouterr().out
     assert printed == _get(api, "/v1/export?format=csv")[2]
     assert cli("export", "--user", "not a name!", "--table", table, "--endpoint", endpoint) == 1

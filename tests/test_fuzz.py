@@ -5,6 +5,7 @@ Schemathesis generates requests for every operation, valid ones (positive) and i
 the test client and `chalice local` use: authorizer, middleware, routing), backed by DynamoDB
 Local. The budget is pinned and generation derandomized, so a run is reproducible.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
-                                               response_headers_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 EXAMPLES_PER_OPERATION_AND_MODE = 30
 MIN_REQUESTS = 1000
@@ -29,6 +34,7 @@ def of_the_app(check):
     """Run `check` on the app's answers only. chalice local's own 401 (no Authorization header:
     the authorizer never runs) has no Content-Type, where API Gateway's says application/json;
     those answers are checked for status only, and counted by the adapter."""
+
     def checked(ctx, response, case):
         return None if "x-amzn-errortype" in {k.lower() for k in response.headers} else check(ctx, response, case)
 
@@ -36,8 +42,14 @@ def of_the_app(check):
     return checked
 
 
-CHECKS = [not_a_server_error, status_code_conformance, of_the_app(content_type_conformance),
-          of_the_app(response_headers_conformance), of_the_app(response_schema_conformance), negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    of_the_app(content_type_conformance),
+    of_the_app(response_headers_conformance),
+    of_the_app(response_schema_conformance),
+    negative_data_rejection,
+]
 
 
 class ChaliceWSGI:
@@ -52,8 +64,9 @@ class ChaliceWSGI:
         path = environ.get("RAW_URI") or quote(environ.get("PATH_INFO", "/").encode("latin-1"), safe="/%")
         if environ.get("QUERY_STRING"):
             path += "?" + environ["QUERY_STRING"]
-        headers = {name[5:].replace("_", "-").title(): value for name, value in environ.items()
-                   if name.startswith("HTTP_")}
+        headers = {
+            name[5:].replace("_", "-").title(): value for name, value in environ.items() if name.startswith("HTTP_")
+        }
         for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             if environ.get(name):
                 headers[name.replace("_", "-").title()] = environ[name]
@@ -82,8 +95,15 @@ def test_generated_requests_cause_no_server_error_and_no_answer_outside_the_docu
     operations = [result.ok() for result in schema.get_all_operations()]
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            @settings(max_examples=EXAMPLES_PER_OPERATION_AND_MODE, derandomize=True, deadline=None, database=None,
-                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+
+            @settings(
+                max_examples=EXAMPLES_PER_OPERATION_AND_MODE,
+                derandomize=True,
+                deadline=None,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case):
                 response = case.call(headers=auth)
@@ -95,11 +115,17 @@ def test_generated_requests_cause_no_server_error_and_no_answer_outside_the_docu
                 continue  # nothing to make invalid: no parameters and no body
             except (Exception, BaseExceptionGroup) as failure:  # noqa: BLE001 - collect all failures, report them all
                 found = getattr(failure, "exceptions", None) or [failure]
-                failures.append(f"{operation.method.upper()} {operation.path} [{mode.value}]: " + " | ".join(
-                    f"{getattr(f, 'title', type(f).__name__)}: {getattr(f, 'message', str(f))}"[:600] for f in found))
+                failures.append(
+                    f"{operation.method.upper()} {operation.path} [{mode.value}]: "
+                    + " | ".join(
+                        f"{getattr(f, 'title', type(f).__name__)}: {getattr(f, 'message', str(f))}"[:600] for f in found
+                    )
+                )
     served = sum(app.statuses.values())
-    print(f"\nfuzz: {len(operations)} operations, {served} requests, statuses {dict(sorted(app.statuses.items()))}, "
-          f"answered by the gateway itself: {dict(app.gateway_answers)}")
+    print(
+        f"\nfuzz: {len(operations)} operations, {served} requests, statuses {dict(sorted(app.statuses.items()))}, "
+        f"answered by the gateway itself: {dict(app.gateway_answers)}"
+    )
     assert not failures, "\n\n".join(failures)
     assert served >= MIN_REQUESTS, f"only {served} requests were generated"
     assert not any(status >= 500 for status in app.statuses)

@@ -6,16 +6,17 @@ entry point). This module adds the flows no other test runs through a Lambda ent
 stream's event source, the schedule, API tokens in the authorizer), checks the recorder and the
 evaluator can fail, and ends the run with the audit (``iam_audit`` tests run last).
 """
+
 from __future__ import annotations
 
 import gzip
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from iam_recorder import CURRENT, allows, needs_of
+
 from studytracker import ddblocal, infra, streams
 
 CONFIG = infra.load_config()
@@ -60,7 +61,7 @@ def missing_grants(needs, stage: str) -> list[str]:
 
 def unneeded_grants(needs, stage: str) -> list[str]:
     seen: dict[str, list[tuple[str, str]]] = {}
-    for (function, action, template) in needs:
+    for function, action, template in needs:
         if template != "UNMAPPED":
             seen.setdefault(function, []).append((action, concrete(template, stage, function)))
     problems = []
@@ -82,8 +83,15 @@ def unneeded_grants(needs, stage: str) -> list[str]:
 
 # -- the recorder and the evaluator can tell ---------------------------------------------------------
 def test_policy_evaluation_matches_actions_case_insensitively_and_resources_exactly():
-    document = {"Statement": [{"Effect": "Allow", "Action": ["dynamodb:GetItem"],
-                               "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/t/index/*"}]}
+    document = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem"],
+                "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/t/index/*",
+            }
+        ]
+    }
     assert allows(document, "DynamoDB:getitem", "arn:aws:dynamodb:eu-west-1:123456789012:table/t/index/LSI1")
     assert not allows(document, "dynamodb:GetItem", "arn:aws:dynamodb:eu-west-1:123456789012:table/t")
     assert not allows(document, "dynamodb:PutItem", "arn:aws:dynamodb:eu-west-1:123456789012:table/t/index/LSI1")
@@ -94,33 +102,50 @@ def test_policy_evaluation_matches_actions_case_insensitively_and_resources_exac
 
 def test_a_transaction_needs_the_item_action_of_each_of_its_operations(monkeypatch):
     monkeypatch.setenv("STUDYTRACKER_TABLE", "app")
-    needs = needs_of("dynamodb", "TransactWriteItems", {"TransactItems": [
-        {"Put": {"TableName": "app"}}, {"ConditionCheck": {"TableName": "app"}}, {"Delete": {"TableName": "other"}}]}, {})
-    assert needs == [("dynamodb:PutItem", "arn:{partition}:dynamodb:{region}:{account}:table/{table}"),
-                     ("dynamodb:ConditionCheckItem", "arn:{partition}:dynamodb:{region}:{account}:table/{table}"),
-                     ("dynamodb:DeleteItem", "arn:{partition}:dynamodb:{region}:{account}:table/other")]
+    needs = needs_of(
+        "dynamodb",
+        "TransactWriteItems",
+        {
+            "TransactItems": [
+                {"Put": {"TableName": "app"}},
+                {"ConditionCheck": {"TableName": "app"}},
+                {"Delete": {"TableName": "other"}},
+            ]
+        },
+        {},
+    )
+    assert needs == [
+        ("dynamodb:PutItem", "arn:{partition}:dynamodb:{region}:{account}:table/{table}"),
+        ("dynamodb:ConditionCheckItem", "arn:{partition}:dynamodb:{region}:{account}:table/{table}"),
+        ("dynamodb:DeleteItem", "arn:{partition}:dynamodb:{region}:{account}:table/other"),
+    ]
 
 
 def test_an_operation_the_recorder_cannot_map_is_reported_not_guessed():
     assert needs_of("kms", "Decrypt", {"CiphertextBlob": b"x"}, {}) == [("kms:Decrypt", "UNMAPPED")]
     assert missing_grants({("api_handler", "kms:Decrypt", "UNMAPPED"): "t"}, "prod") == [
-        "prod api_handler: kms:Decrypt on UNMAPPED is not granted (called in t)"]
+        "prod api_handler: kms:Decrypt on UNMAPPED is not granted (called in t)"
+    ]
 
 
 def test_the_audit_finds_a_call_the_policy_lacks_and_a_grant_no_call_needs(monkeypatch):
     table = "arn:{partition}:dynamodb:{region}:{account}:table/{table}"
     assert missing_grants({("authorizer", "dynamodb:GetItem", table): "t"}, "prod") == []
     assert missing_grants({("authorizer", "dynamodb:Scan", table): "t"}, "prod") == [
-        f"prod authorizer: dynamodb:Scan on {concrete(table, 'prod', 'authorizer')} is not granted (called in t)"]
+        f"prod authorizer: dynamodb:Scan on {concrete(table, 'prod', 'authorizer')} is not granted (called in t)"
+    ]
     index = table + "/index/OTHER"
     assert missing_grants({("api_handler", "dynamodb:Query", index): "t"}, "prod")
     both = {("authorizer", "dynamodb:GetItem", table): "t", ("authorizer", "dynamodb:UpdateItem", table): "t"}
     assert not [p for p in unneeded_grants(both, "prod") if "authorizer" in p]
     unneeded = unneeded_grants({("authorizer", "dynamodb:GetItem", table): "t"}, "prod")
     assert [p for p in unneeded if "authorizer" in p] == [
-        f"prod authorizer: dynamodb:UpdateItem on {concrete(table, 'prod', 'authorizer')} was never needed by a test"]
-    assert f"prod api_handler: dynamodb:GetItem on {concrete(table, 'prod', 'api_handler')} was never needed by a test" \
+        f"prod authorizer: dynamodb:UpdateItem on {concrete(table, 'prod', 'authorizer')} was never needed by a test"
+    ]
+    assert (
+        f"prod api_handler: dynamodb:GetItem on {concrete(table, 'prod', 'api_handler')} was never needed by a test"
         in unneeded
+    )
 
 
 def test_calls_are_attributed_to_the_function_running_and_to_the_threads_it_starts(api, iam_recorder):
@@ -136,7 +161,9 @@ def test_calls_are_attributed_to_the_function_running_and_to_the_threads_it_star
     assert calls == [("api_handler", "dynamodb:GetItem", "arn:{partition}:dynamodb:{region}:{account}:table/{table}")]
     seen, threads = [], []
     with recorder.isolated(), recorder.watching() as calls, recorder.acting_as("backup_table"):
-        threads.append(threading.Thread(target=lambda: (seen.append(CURRENT.get()), store().get({"PK": "x", "SK": "y"}))))
+        threads.append(
+            threading.Thread(target=lambda: (seen.append(CURRENT.get()), store().get({"PK": "x", "SK": "y"})))
+        )
         threads[0].start()
         threads[0].join()
     assert seen == ["backup_table"] and [c[:2] for c in calls] == [("backup_table", "dynamodb:GetItem")]
@@ -155,8 +182,10 @@ def test_api_token_requests_are_authorized_by_the_authorizer_reading_the_table(a
 def test_stream_records_reach_the_projection_through_its_event_source(dynamodb, table, api, client, iam_recorder):
     status, subject = api.post("/v1/subjects", {"name": "English", "color": "#4f46e5"})
     assert status == 201
-    status, _ = api.post("/v1/sessions", {"subject_id": subject["id"], "started_at": "2026-11-02T09:00:00Z",
-                                          "ended_at": "2026-11-02T10:30:00Z"})
+    status, _ = api.post(
+        "/v1/sessions",
+        {"subject_id": subject["id"], "started_at": "2026-11-02T09:00:00Z", "ended_at": "2026-11-02T10:30:00Z"},
+    )
     assert status == 201
     streams_client = ddblocal.client(int(re.search(r":(\d+)$", dynamodb.meta.endpoint_url).group(1)), "dynamodbstreams")
     # The event source mapping polls the stream with the function's role: read it as the mapping would.
@@ -179,7 +208,9 @@ def s3_bucket(monkeypatch):
     credentials that name its tables)."""
     import moto
 
-    with moto.mock_aws(config={"core": {"mock_credentials": False, "passthrough": {"urls": [r"http://127\.0\.0\.1:\d+/.*"]}}}):
+    with moto.mock_aws(
+        config={"core": {"mock_credentials": False, "passthrough": {"urls": [r"http://127\.0\.0\.1:\d+/.*"]}}}
+    ):
         import boto3
 
         name = "studytracker-test-backups"
@@ -189,8 +220,9 @@ def s3_bucket(monkeypatch):
         yield name
 
 
-def test_the_daily_backup_exports_to_s3_and_prunes_old_backups_under_its_role(api, client, table, s3_bucket,
-                                                                               iam_recorder):
+def test_the_daily_backup_exports_to_s3_and_prunes_old_backups_under_its_role(
+    api, client, table, s3_bucket, iam_recorder
+):
     import boto3
 
     from chalicelib import backup
@@ -199,10 +231,9 @@ def test_the_daily_backup_exports_to_s3_and_prunes_old_backups_under_its_role(ap
 
     status, _ = api.post("/v1/subjects", {"name": "Physics", "color": "#4f46e5"})
     assert status == 201
-    old_id = dump.new_backup_id(datetime.now(timezone.utc) - timedelta(days=45))
+    old_id = dump.new_backup_id(datetime.now(UTC) - timedelta(days=45))
     dump.export_table(store().client, table, backup.destination_from_env(table), backup_id=old_id)
-    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
-                                            resources=[])
+    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
     with iam_recorder.recorder.watching() as calls:
         result = client.lambda_.invoke("backup_table", event).payload
     assert result["items"] >= 2 and result["deleted"], result
@@ -215,8 +246,12 @@ def test_the_daily_backup_exports_to_s3_and_prunes_old_backups_under_its_role(ap
     part = [k for k in keys if not k.endswith("manifest.json")][0]
     assert gzip.decompress(s3.get_object(Bucket=s3_bucket, Key=part)["Body"].read())
     recorded = {(f, a) for f, a, _ in calls}
-    assert {("backup_table", "dynamodb:Scan"), ("backup_table", "s3:PutObject"),
-            ("backup_table", "s3:DeleteObject"), ("backup_table", "s3:ListBucket")} <= recorded
+    assert {
+        ("backup_table", "dynamodb:Scan"),
+        ("backup_table", "s3:PutObject"),
+        ("backup_table", "s3:DeleteObject"),
+        ("backup_table", "s3:ListBucket"),
+    } <= recorded
 
 
 # -- the audit: after every other test ---------------------------------------------------------------
@@ -224,11 +259,14 @@ def test_the_daily_backup_exports_to_s3_and_prunes_old_backups_under_its_role(ap
 @pytest.mark.parametrize("stage", infra.STAGES)
 def test_every_call_a_function_made_is_granted_by_its_policy(stage, iam_recorder):
     needs = iam_recorder.recorder.needs
-    assert {function for function, _, _ in needs} <= set(infra.functions(CONFIG, stage)), \
+    assert {function for function, _, _ in needs} <= set(infra.functions(CONFIG, stage)), (
         "a function the tests ran has no entry in the stage's lambda_functions (.chalice/config.json)"
+    )
     problems = missing_grants(needs, stage)
-    assert not problems, "add these to GRANTS in studytracker/infra.py, then `python -m studytracker infra render`:\n" \
+    assert not problems, (
+        "add these to GRANTS in studytracker/infra/grants.py, then `python -m studytracker infra render`:\n"
         + "\n".join(problems)
+    )
 
 
 @pytest.mark.iam_audit
@@ -237,8 +275,12 @@ def test_every_grant_was_needed_by_a_call_the_tests_saw(stage, iam_recorder):
     if not iam_recorder.whole_suite:
         pytest.skip("only a run of the whole suite can show a grant is unneeded (this run selected tests)")
     if iam_recorder.failed:
-        pytest.skip(f"{len(iam_recorder.failed)} tests failed before the audit, so their calls may be missing: "
-                    + ", ".join(iam_recorder.failed[:5]))
+        pytest.skip(
+            f"{len(iam_recorder.failed)} tests failed before the audit, so their calls may be missing: "
+            + ", ".join(iam_recorder.failed[:5])
+        )
     problems = unneeded_grants(iam_recorder.recorder.needs, stage)
-    assert not problems, "remove these from GRANTS in studytracker/infra.py (or test the code path that needs " \
+    assert not problems, (
+        "remove these from GRANTS in studytracker/infra/grants.py (or test the code path that needs "
         "them through its Lambda entry point):\n" + "\n".join(problems)
+    )

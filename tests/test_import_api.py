@@ -1,11 +1,11 @@
 """POST /v1/imports through the Chalice test client: a CSV body in, a report out, the sessions then
 visible through GET /v1/sessions and, once the stream is pumped, in /v1/stats/days."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from test_stats_support import StreamFeed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
@@ -40,12 +40,24 @@ def test_a_toggl_export_is_imported_and_listed_with_the_users_subjects(api):
     status, report = post_csv(api, fixture_bytes("toggl_detailed.csv"))
 
     assert status == 200, report
-    assert report == {"source": "toggl", "timezone": "Asia/Tokyo", "dry_run": False, "rows_read": 5,
-                      "sessions_created": 5, "duplicates_skipped": 0, "rows_skipped": 0, "skipped_by_reason": {},
-                      "rows_rejected": 0, "rejected": [], "subjects_created": ["英語", "数学", "No subject"]}
+    assert report == {
+        "source": "toggl",
+        "timezone": "Asia/Tokyo",
+        "dry_run": False,
+        "rows_read": 5,
+        "sessions_created": 5,
+        "duplicates_skipped": 0,
+        "rows_skipped": 0,
+        "skipped_by_reason": {},
+        "rows_rejected": 0,
+        "rejected": [],
+        "subjects_created": ["英語", "数学", "No subject"],
+    }
     names = my_subjects(api)
-    listed = [(names[s["subject_id"]], s["started_at"], s["ended_at"], s["duration_seconds"], s["note"], s["tags"])
-              for s in my_sessions(api)]
+    listed = [
+        (names[s["subject_id"]], s["started_at"], s["ended_at"], s["duration_seconds"], s["note"], s["tags"])
+        for s in my_sessions(api)
+    ]
     assert listed[0] == ("英語", "2026-09-20T22:00:00Z", "2026-09-20T22:45:00Z", 2700, "単語帳 📚", ["vocab"])
     assert listed[3] == ("英語", "2026-09-22T14:30:00Z", "2026-09-22T15:40:00Z", 4200, "Night reading 🌙", ["reading"])
     assert len(listed) == 5
@@ -74,12 +86,15 @@ def test_an_ambiguous_date_file_is_a_400_that_says_to_pass_date_format(api):
     assert [s["started_at"] for s in my_sessions(api)] == ["2026-04-03T09:00:00Z", "2026-06-05T13:00:00Z"]
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("?source=harvest", "source"),
-    ("?date_format=YY.MM.DD", "date_format"),
-    ("?timezone=Mars/Olympus", "timezone"),
-    ("?dry_run=true", "dry_run"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("?source=harvest", "source"),
+        ("?date_format=YY.MM.DD", "date_format"),
+        ("?timezone=Mars/Olympus", "timezone"),
+        ("?dry_run=true", "dry_run"),
+    ],
+)
 def test_bad_query_parameters_are_400s_naming_the_parameter(api, query, field):
     status, body = post_csv(api, fixture_bytes("toggl_detailed.csv"), query)
 
@@ -95,11 +110,14 @@ def test_a_file_of_another_time_tracker_than_named_is_a_400_naming_the_right_sou
     assert body["error"]["details"][0]["field"] == "source"
 
 
-@pytest.mark.parametrize(("body", "complaint"), [
-    (b"", "The file is empty"),
-    (b"Name,When\nx,y\n", "Unrecognised header"),
-    ("Project,Description\n英語,x\n".encode("shift_jis"), "not UTF-8 text"),
-])
+@pytest.mark.parametrize(
+    ("body", "complaint"),
+    [
+        (b"", "The file is empty"),
+        (b"Name,When\nx,y\n", "Unrecognised header"),
+        ("Project,Description\n英語,x\n".encode("shift_jis"), "not UTF-8 text"),
+    ],
+)
 def test_a_file_that_cannot_be_read_is_a_400_saying_what_to_do(api, body, complaint):
     status, answer = post_csv(api, body)
 
@@ -108,19 +126,24 @@ def test_a_file_that_cannot_be_read_is_a_400_saying_what_to_do(api, body, compla
 
 
 def test_a_malformed_row_is_reported_by_line_and_the_rest_is_imported(api):
-    text = (TOGGL_HEADER + "英語,ok,2026-09-21,07:00:00,2026-09-21,08:00:00,01:00:00,\n"
-            + "英語,bad,2026-09-21,07:00:00,2026-09-21,08:00:00,eight hours,\n"
-            + "数学,ok too,2026-09-22,07:00:00,2026-09-22,08:00:00,01:00:00,\n")
+    text = (
+        TOGGL_HEADER
+        + "英語,ok,2026-09-21,07:00:00,2026-09-21,08:00:00,01:00:00,\n"
+        + "英語,bad,2026-09-21,07:00:00,2026-09-21,08:00:00,eight hours,\n"
+        + "数学,ok too,2026-09-22,07:00:00,2026-09-22,08:00:00,01:00:00,\n"
+    )
 
     status, report = post_csv(api, text)
 
     assert status == 200
-    assert report["rejected"] == [{"line": 3, "reason": "duration 'eight hours' is not like 1:30:00, 1:30 or 1.5 (hours)"}]
+    assert report["rejected"] == [
+        {"line": 3, "reason": "duration 'eight hours' is not like 1:30:00, 1:30 or 1.5 (hours)"}
+    ]
     assert [s["note"] for s in my_sessions(api)] == ["ok", "ok too"]
 
 
 def test_the_report_lists_the_first_100_rejected_rows_and_counts_them_all(api):
-    text = TOGGL_HEADER + "".join(f"英語,bad,2026-09-21,noon,,,01:00:00,\n" for _ in range(150))
+    text = TOGGL_HEADER + "".join("英語,bad,2026-09-21,noon,,,01:00:00,\n" for _ in range(150))
     text += "英語,good,2026-09-21,07:00:00,2026-09-21,08:00:00,01:00:00,\n"
 
     status, report = post_csv(api, text)
@@ -147,8 +170,9 @@ def test_a_body_that_is_not_csv_is_a_415(api):
 
 
 def test_a_csv_with_a_charset_parameter_is_accepted(api):
-    status, report = post_csv(api, fixture_bytes("timetagger_export.csv"),
-                              headers={"Content-Type": "text/csv; charset=utf-8"})
+    status, report = post_csv(
+        api, fixture_bytes("timetagger_export.csv"), headers={"Content-Type": "text/csv; charset=utf-8"}
+    )
 
     assert (status, report["source"], report["sessions_created"]) == (200, "timetagger", 3)
 

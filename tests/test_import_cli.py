@@ -1,5 +1,6 @@
 """`python -m studytracker import FILE --user NAME` against the test run's DynamoDB Local: the same use
 case as the API, streamed from disk, with memory that stays flat from 5,000 to 50,000 rows."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,10 @@ from studytracker import localenv
 from studytracker.__main__ import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
-TOGGL_HEADER = ("User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,"
-                "Duration,Tags,Amount (USD)\n")
+TOGGL_HEADER = (
+    "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,"
+    "Duration,Tags,Amount (USD)\n"
+)
 SUBJECTS = ["英語", "数学", "物理", "History", "Chemistry", "日本史", "Biology", "Music"]
 
 
@@ -29,9 +32,11 @@ def write_toggl_export(path: Path, rows: int) -> Path:
         for index in range(rows):
             start = first + timedelta(days=index // 8, minutes=90 * (index % 8))
             end = start + timedelta(minutes=45 + index % 30)
-            file.write(f'Aoi Tanaka,aoi@example.com,,{SUBJECTS[index % 8]},,"Chapter {index}, exercises 1–12",No,'
-                       f"{start:%Y-%m-%d},{start:%H:%M:%S},{end:%Y-%m-%d},{end:%H:%M:%S},"
-                       f'{end - start},"homework, review",\n')
+            file.write(
+                f'Aoi Tanaka,aoi@example.com,,{SUBJECTS[index % 8]},,"Chapter {index}, exercises 1–12",No,'
+                f"{start:%Y-%m-%d},{start:%H:%M:%S},{end:%Y-%m-%d},{end:%H:%M:%S},"
+                f'{end - start},"homework, review",\n'
+            )
     return path
 
 
@@ -43,11 +48,13 @@ def endpoint(dynamodb):
 @pytest.fixture
 def run(endpoint, table, capsys):
     """Runs the command in-process; returns (exit code, stdout, stderr)."""
+
     def call(*arguments: str) -> tuple[int, str, str]:
         capsys.readouterr()
         code = main(["import", *arguments, "--endpoint", endpoint, "--table", table])
         out, err = capsys.readouterr()
         return code, out, err
+
     return call
 
 
@@ -93,18 +100,26 @@ def test_an_ambiguous_file_fails_saying_to_pass_date_format_and_then_imports(run
     code, out, err = run(str(FIXTURES / "clockify_ambiguous.csv"), "--user", "alice")
 
     assert (code, out) == (1, "")
-    assert err.startswith("error: Can't tell whether the dates in this Clockify detailed report are MM/DD/YYYY or "
-                          "DD/MM/YYYY") and "Pass --date-format MM/DD/YYYY or --date-format DD/MM/YYYY" in err
+    assert (
+        err.startswith(
+            "error: Can't tell whether the dates in this Clockify detailed report are MM/DD/YYYY or DD/MM/YYYY"
+        )
+        and "Pass --date-format MM/DD/YYYY or --date-format DD/MM/YYYY" in err
+    )
     assert run(str(FIXTURES / "clockify_ambiguous.csv"), "--user", "alice", "--date-format", "dd/mm/yyyy")[0] == 0
     assert sorted(s["started_at"] for s in sessions_of(store, "local-alice")) == [
-        "2026-04-03T09:00:00Z", "2026-06-05T13:00:00Z"]
+        "2026-04-03T09:00:00Z",
+        "2026-06-05T13:00:00Z",
+    ]
 
 
 def test_rejected_rows_are_listed_by_line(run, tmp_path):
     path = tmp_path / "export.csv"
-    path.write_text("Project,Description,Start date,Start time,Duration\n"
-                    + "".join(f"英語,n{i},2026-09-2{i},{'7 am' if i % 2 else '07:00'},1:00\n" for i in range(1, 7)),
-                    encoding="utf-8")
+    path.write_text(
+        "Project,Description,Start date,Start time,Duration\n"
+        + "".join(f"英語,n{i},2026-09-2{i},{'7 am' if i % 2 else '07:00'},1:00\n" for i in range(1, 7)),
+        encoding="utf-8",
+    )
 
     code, out, _ = run(str(path), "--user", "alice", "--show-rejected", "2")
 
@@ -130,12 +145,17 @@ def test_a_file_that_is_not_utf8_partway_keeps_the_rows_before_it(run, store, tm
     assert len(sessions_of(store, "local-alice")) == 150
 
 
-@pytest.mark.parametrize(("arguments", "complaint"), [
-    (["missing.csv", "--user", "alice"], "error: missing.csv: no such file"),
-    ([str(FIXTURES / "toggl_detailed.csv"), "--user", "not a name"], "error: a local user name is"),
-    ([str(FIXTURES / "toggl_detailed.csv"), "--user", "alice", "--timezone", "Mars/Olympus"],
-     "error: Unknown time zone 'Mars/Olympus'"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "complaint"),
+    [
+        (["missing.csv", "--user", "alice"], "error: missing.csv: no such file"),
+        ([str(FIXTURES / "toggl_detailed.csv"), "--user", "not a name"], "error: a local user name is"),
+        (
+            [str(FIXTURES / "toggl_detailed.csv"), "--user", "alice", "--timezone", "Mars/Olympus"],
+            "error: Unknown time zone 'Mars/Olympus'",
+        ),
+    ],
+)
 def test_bad_arguments_fail_with_one_line_saying_what_is_wrong(run, arguments, complaint):
     code, out, err = run(*arguments)
 
@@ -143,24 +163,59 @@ def test_bad_arguments_fail_with_one_line_saying_what_is_wrong(run, arguments, c
 
 
 def test_without_dynamodb_the_command_says_to_start_the_local_stack(table, capsys):
-    code = main(["import", str(FIXTURES / "toggl_detailed.csv"), "--user", "alice",
-                 "--endpoint", localenv.endpoint(localenv.free_port())])
+    code = main(
+        [
+            "import",
+            str(FIXTURES / "toggl_detailed.csv"),
+            "--user",
+            "alice",
+            "--endpoint",
+            localenv.endpoint(localenv.free_port()),
+        ]
+    )
 
     err = capsys.readouterr().err
     assert code == 1 and "does not answer" in err and "start the local stack with `make run`" in err
 
 
 def test_a_missing_table_is_named(endpoint, table, capsys):
-    code = main(["import", str(FIXTURES / "toggl_detailed.csv"), "--user", "alice", "--endpoint", endpoint,
-                 "--table", "no_such_table"])
+    code = main(
+        [
+            "import",
+            str(FIXTURES / "toggl_detailed.csv"),
+            "--user",
+            "alice",
+            "--endpoint",
+            endpoint,
+            "--table",
+            "no_such_table",
+        ]
+    )
 
     assert code == 1 and "table no_such_table does not exist" in capsys.readouterr().err
 
 
 def test_the_command_runs_as_a_module_from_the_shell(endpoint, table, store):
-    done = subprocess.run([sys.executable, "-m", "studytracker", "import", str(FIXTURES / "toggl_grouped.csv"),
-                           "--user", "carol", "--endpoint", endpoint, "--table", table, "--json"],
-                          cwd=localenv.ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "studytracker",
+            "import",
+            str(FIXTURES / "toggl_grouped.csv"),
+            "--user",
+            "carol",
+            "--endpoint",
+            endpoint,
+            "--table",
+            table,
+            "--json",
+        ],
+        cwd=localenv.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["sessions_created"] == 2 and len(sessions_of(store, "local-carol")) == 2
@@ -168,8 +223,11 @@ def test_the_command_runs_as_a_module_from_the_shell(endpoint, table, store):
 
 def count_sessions(dynamodb, table: str, user: str) -> int:
     pages = dynamodb.get_paginator("query").paginate(
-        TableName=table, Select="COUNT", KeyConditionExpression="PK = :pk AND begins_with(SK, :s)",
-        ExpressionAttributeValues={":pk": {"S": keys.user_pk(user)}, ":s": {"S": keys.SESSION_PREFIX}})
+        TableName=table,
+        Select="COUNT",
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :s)",
+        ExpressionAttributeValues={":pk": {"S": keys.user_pk(user)}, ":s": {"S": keys.SESSION_PREFIX}},
+    )
     return sum(page["Count"] for page in pages)
 
 
@@ -192,8 +250,13 @@ print(json.dumps({"code": code, "peak": peak(), "growth": peak() - before}), fil
 
 
 def measured_import(path: Path, user: str, endpoint: str, table: str) -> tuple[dict, dict]:
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(path), user, "--endpoint", endpoint, "--table", table],
-                          cwd=localenv.ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path), user, "--endpoint", endpoint, "--table", table],
+        cwd=localenv.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     memory = json.loads(done.stderr.strip().splitlines()[-1])
     assert memory["code"] == 0, done.stderr
     return json.loads(done.stdout), memory

@@ -1,7 +1,8 @@
 """Reading Toggl Track, Clockify and TimeTagger exports into sessions to import."""
+
 import io
 import tracemalloc
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -19,12 +20,13 @@ TOKYO = "Asia/Tokyo"
 TOGGL_HEADER = "Project,Description,Start date,Start time,End date,End time,Duration,Tags\n"
 CLOCKIFY_HEADER = "Project,Description,Start Date,Start Time,End Date,End Time,Duration (h),Duration (decimal)\n"
 TOGGL_EXPORT_HEADER = (
-    "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Tags,Amount (USD)\n"
+    "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Tags,"
+    "Amount (USD)\n"
 )
 
 
 def utc(*fields: int) -> datetime:
-    return datetime(*fields, tzinfo=timezone.utc)
+    return datetime(*fields, tzinfo=UTC)
 
 
 def fixture(name: str, bom: bool = False) -> str:
@@ -56,8 +58,22 @@ def test_toggl_report_with_japanese_projects_and_emoji_becomes_sessions_in_utc(b
     assert all(isinstance(row, ImportRow) for row in rows)
     assert [(row.line, row.subject_name, row.started_at, row.ended_at, row.note, row.tags) for row in rows] == [
         (2, "英語", utc(2026, 9, 20, 22, 0), utc(2026, 9, 20, 22, 45), "単語帳 📚", ["vocab"]),
-        (3, "数学", utc(2026, 9, 21, 11, 0), utc(2026, 9, 21, 12, 30), "Chapter 3, exercises 1–12", ["homework", "calculus"]),
-        (4, "数学", utc(2026, 9, 22, 10, 0), utc(2026, 9, 22, 11, 15), 'Past paper\nQ1–Q4, then "review"', ["exam prep"]),
+        (
+            3,
+            "数学",
+            utc(2026, 9, 21, 11, 0),
+            utc(2026, 9, 21, 12, 30),
+            "Chapter 3, exercises 1–12",
+            ["homework", "calculus"],
+        ),
+        (
+            4,
+            "数学",
+            utc(2026, 9, 22, 10, 0),
+            utc(2026, 9, 22, 11, 15),
+            'Past paper\nQ1–Q4, then "review"',
+            ["exam prep"],
+        ),
         (6, "英語", utc(2026, 9, 22, 14, 30), utc(2026, 9, 22, 15, 40), "Night reading 🌙", ["reading"]),
         (7, NO_SUBJECT, utc(2026, 9, 23, 3, 0), utc(2026, 9, 23, 3, 20), "Untitled review", []),
     ]
@@ -93,7 +109,11 @@ def test_timetagger_export_takes_the_first_tag_as_subject(bom):
     assert (first.line, first.subject_name, first.tags) == (2, "英語", ["reading"])
     assert first.note == "#英語 #reading Graded reader 📖"
     assert (first.started_at, first.ended_at) == (utc(2026, 9, 21, 22, 0), utc(2026, 9, 21, 23, 0))
-    assert (second.subject_name, second.started_at, second.ended_at) == ("数学", utc(2026, 9, 23, 4), utc(2026, 9, 23, 5, 30))
+    assert (second.subject_name, second.started_at, second.ended_at) == (
+        "数学",
+        utc(2026, 9, 23, 4),
+        utc(2026, 9, 23, 5, 30),
+    )
     assert rows[2] == Skipped(4, "a timer still running: stop it in TimeTagger and export again to import it")
     assert rows[3] == Skipped(5, "deleted in TimeTagger")
     assert (rows[4].subject_name, rows[4].tags) == (NO_SUBJECT, [])
@@ -128,7 +148,8 @@ def test_end_before_start_on_the_same_date_without_a_duration_is_rejected():
     result = only(parsed(TOGGL_HEADER + "英語,,2026-09-23,23:30:00,2026-09-23,00:45:00,,\n"))
 
     assert result == Rejected(
-        2, "ends at 00:45:00, not after it starts at 23:30:00; a session crossing midnight needs a Duration to confirm it"
+        2,
+        "ends at 00:45:00, not after it starts at 23:30:00; a session crossing midnight needs a Duration to confirm it",
     )
 
 
@@ -139,7 +160,7 @@ def test_end_before_start_with_a_duration_that_does_not_fit_midnight_is_rejected
     assert "Duration 3:00:00 doesn't fit a session crossing midnight" in result.reason
 
 
-@pytest.mark.parametrize(("duration_h", "decimal"), [("01:30:00", ""), ("1:30", ""), ("", "1.50"), ("", "\"1,5\"")])
+@pytest.mark.parametrize(("duration_h", "decimal"), [("01:30:00", ""), ("1:30", ""), ("", "1.50"), ("", '"1,5"')])
 def test_duration_as_hh_mm_ss_h_mm_or_decimal_hours_gives_the_end(duration_h, decimal):
     row = only(parsed(CLOCKIFY_HEADER + f"数学,,2026-09-23,13:00,,,{duration_h},{decimal}\n"))
 
@@ -210,7 +231,10 @@ def test_two_pass_date_detection_works_for_every_rereadable_input(kind, tmp_path
 
 
 def test_a_date_in_another_format_than_the_file_is_rejected_on_its_own():
-    text = CLOCKIFY_HEADER + "数学,,23/09/2026,13:00,23/09/2026,14:00,1:00,\n数学,,09/24/2026,13:00,09/24/2026,14:00,1:00,\n"
+    text = (
+        CLOCKIFY_HEADER
+        + "数学,,23/09/2026,13:00,23/09/2026,14:00,1:00,\n数学,,09/24/2026,13:00,09/24/2026,14:00,1:00,\n"
+    )
 
     rows = parsed(text)
 
@@ -282,11 +306,16 @@ def test_header_matching_ignores_case_spacing_and_column_order():
 
     row = only(parsed(text))
 
-    assert (row.subject_name, row.note, row.tags, row.started_at) == ("英語", "note", ["review"], utc(2026, 9, 23, 4, 0))
+    assert (row.subject_name, row.note, row.tags, row.started_at) == (
+        "英語",
+        "note",
+        ["review"],
+        utc(2026, 9, 23, 4, 0),
+    )
 
 
 def test_a_report_re_saved_by_a_spreadsheet_with_semicolons_still_reads():
-    text = TOGGL_HEADER.replace(",", ";") + "英語;\"a; b\";2026-09-23;13:00:00;2026-09-23;14:00:00;01:00:00;\n"
+    text = TOGGL_HEADER.replace(",", ";") + '英語;"a; b";2026-09-23;13:00:00;2026-09-23;14:00:00;01:00:00;\n'
 
     row = only(parsed(text))
 
@@ -311,7 +340,9 @@ def test_unknown_header_names_the_expected_headers():
 
 
 def test_a_file_of_another_source_than_asked_says_which_source_to_pass():
-    with pytest.raises(ImportFormatError, match="looks like a Clockify detailed report, not a Toggl.*--source clockify"):
+    with pytest.raises(
+        ImportFormatError, match="looks like a Clockify detailed report, not a Toggl.*--source clockify"
+    ):
         parse(fixture("clockify_detailed_us.csv"), "toggl", TOKYO)
 
 
@@ -339,11 +370,15 @@ def test_an_unclosed_quote_stops_the_import_at_its_line():
 
 
 def test_same_row_imported_twice_gets_the_same_key_even_with_columns_reordered():
-    row = "英語,\"Reading  notes\",2026-09-23,13:00:00,2026-09-23,14:00:00,01:00:00,vocab\n"
+    row = '英語,"Reading  notes",2026-09-23,13:00:00,2026-09-23,14:00:00,01:00:00,vocab\n'
     reordered = "Tags,Duration,End time,End date,Start time,Start date,Description,Project\n"
     reordered += "vocab,01:00:00,14:00:00,2026-09-23,13:00:00,2026-09-23,Reading notes,英語\n"
 
-    first, again, re_exported = only(parsed(TOGGL_HEADER + row)), only(parsed(TOGGL_HEADER + row)), only(parsed(reordered))
+    first, again, re_exported = (
+        only(parsed(TOGGL_HEADER + row)),
+        only(parsed(TOGGL_HEADER + row)),
+        only(parsed(reordered)),
+    )
 
     assert first.import_key == again.import_key == re_exported.import_key
     assert len(first.import_key) == 64
@@ -351,7 +386,9 @@ def test_same_row_imported_twice_gets_the_same_key_even_with_columns_reordered()
 
 def test_different_rows_get_different_keys():
     rows = parsed(fixture("toggl_detailed.csv"))
-    same_session_other_source = only(parsed(CLOCKIFY_HEADER + "英語,単語帳 📚,2026-09-21,07:00,2026-09-21,07:45,0:45,\n"))
+    same_session_other_source = only(
+        parsed(CLOCKIFY_HEADER + "英語,単語帳 📚,2026-09-21,07:00,2026-09-21,07:45,0:45,\n")
+    )
 
     keys = {row.import_key for row in rows} | {same_session_other_source.import_key}
     assert len(keys) == len(rows) + 1
@@ -419,7 +456,9 @@ def test_a_wall_time_in_the_skipped_spring_hour_is_rejected_pointing_at_the_time
 
 @settings(max_examples=60, deadline=None)
 @given(
-    start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1)).map(lambda t: t.replace(microsecond=0)),
+    start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1)).map(
+        lambda t: t.replace(microsecond=0)
+    ),
     seconds=st.integers(min_value=1, max_value=24 * 3600),
 )
 def test_any_toggl_entry_parses_back_to_the_instants_it_was_written_from(start, seconds):
@@ -433,7 +472,7 @@ def test_any_toggl_entry_parses_back_to_the_instants_it_was_written_from(start, 
 
 
 def tokyo_to_utc(wall: datetime) -> datetime:
-    return (wall - timedelta(hours=9)).replace(tzinfo=timezone.utc)  # Japan keeps no summer time
+    return (wall - timedelta(hours=9)).replace(tzinfo=UTC)  # Japan keeps no summer time
 
 
 def generated_toggl_lines(count: int):

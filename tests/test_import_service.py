@@ -1,16 +1,17 @@
 """The import use case against the real store on DynamoDB Local: what a Toggl Track, Clockify or
 TimeTagger export becomes (subjects, sessions), what is refused, and that importing again adds nothing."""
+
 from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from chalicelib import keys, sessions, settings, subjects
-from chalicelib.imports import ImportFormatError, NO_SUBJECT
+from chalicelib.imports import NO_SUBJECT, ImportFormatError
 from chalicelib.imports.service import CHUNK, ImportInterrupted, import_rows, session_id
 from chalicelib.models import SessionPatch, SettingsPatch, SubjectCreate
 
@@ -35,8 +36,10 @@ def stored(store, user: str) -> list[dict]:
     """The user's sessions as stored, with their subject's name, by start time."""
     names = {s.id: s.name for s in subjects.list_all(store, user)}
     items = store.query_all(keys.user_pk(user), prefix=keys.SESSION_PREFIX, consistent=True)
-    return sorted(({**item, "subject": names[item["subject_id"]]} for item in items),
-                  key=lambda item: (item["started_at"], item["id"]))
+    return sorted(
+        ({**item, "subject": names[item["subject_id"]]} for item in items),
+        key=lambda item: (item["started_at"], item["id"]),
+    )
 
 
 def spans(store, user: str) -> list[tuple]:
@@ -60,30 +63,48 @@ def tokyo(store):
 
 # -- each format --------------------------------------------------------------------------------
 FORMATS = {
-    "toggl_detailed.csv": ("toggl", [
-        ("英語", z("2026-09-20 22:00"), z("2026-09-20 22:45"), "単語帳 📚", ["vocab"]),
-        ("数学", z("2026-09-21 11:00"), z("2026-09-21 12:30"), "Chapter 3, exercises 1–12", ["homework", "calculus"]),
-        ("数学", z("2026-09-22 10:00"), z("2026-09-22 11:15"), 'Past paper\nQ1–Q4, then "review"', ["exam prep"]),
-        ("英語", z("2026-09-22 14:30"), z("2026-09-22 15:40"), "Night reading 🌙", ["reading"]),  # crosses midnight
-        (NO_SUBJECT, z("2026-09-23 03:00"), z("2026-09-23 03:20"), "Untitled review", []),
-    ]),
+    "toggl_detailed.csv": (
+        "toggl",
+        [
+            ("英語", z("2026-09-20 22:00"), z("2026-09-20 22:45"), "単語帳 📚", ["vocab"]),
+            (
+                "数学",
+                z("2026-09-21 11:00"),
+                z("2026-09-21 12:30"),
+                "Chapter 3, exercises 1–12",
+                ["homework", "calculus"],
+            ),
+            ("数学", z("2026-09-22 10:00"), z("2026-09-22 11:15"), 'Past paper\nQ1–Q4, then "review"', ["exam prep"]),
+            ("英語", z("2026-09-22 14:30"), z("2026-09-22 15:40"), "Night reading 🌙", ["reading"]),  # crosses midnight
+            (NO_SUBJECT, z("2026-09-23 03:00"), z("2026-09-23 03:20"), "Untitled review", []),
+        ],
+    ),
     # 12-hour times, month-first dates, a session from 11:15 PM to 12:45 AM the next day.
-    "clockify_detailed_us.csv": ("clockify", [
-        ("英語", z("2026-09-20 22:00"), z("2026-09-20 22:45"), "Shadowing 🎧", ["listening"]),
-        ("数学", z("2026-09-23 04:00"), z("2026-09-23 05:30"), "Integrals, part 2", ["homework", "calculus"]),
-        ("数学", z("2026-09-23 14:15"), z("2026-09-23 15:45"), "Late review", []),
-    ]),
+    "clockify_detailed_us.csv": (
+        "clockify",
+        [
+            ("英語", z("2026-09-20 22:00"), z("2026-09-20 22:45"), "Shadowing 🎧", ["listening"]),
+            ("数学", z("2026-09-23 04:00"), z("2026-09-23 05:30"), "Integrals, part 2", ["homework", "calculus"]),
+            ("数学", z("2026-09-23 14:15"), z("2026-09-23 15:45"), "Late review", []),
+        ],
+    ),
     # 24-hour times, day-first dates (settled by the second row), H:MM and comma-decimal durations.
-    "clockify_detailed_eu.csv": ("clockify", [
-        ("英語", z("2026-09-04 00:00"), z("2026-09-04 01:00"), "Grammar drills", []),
-        ("数学", z("2026-09-23 04:00"), z("2026-09-23 05:30"), "Proofs ✍️", ["proofs"]),
-    ]),
+    "clockify_detailed_eu.csv": (
+        "clockify",
+        [
+            ("英語", z("2026-09-04 00:00"), z("2026-09-04 01:00"), "Grammar drills", []),
+            ("数学", z("2026-09-23 04:00"), z("2026-09-23 05:30"), "Proofs ✍️", ["proofs"]),
+        ],
+    ),
     # Instants with offsets: the learner's zone doesn't move them. A running timer and a deleted record skipped.
-    "timetagger_export.csv": ("timetagger", [
-        ("英語", z("2026-09-21 22:00"), z("2026-09-21 23:00"), "#英語 #reading Graded reader 📖", ["reading"]),
-        ("数学", z("2026-09-23 04:00"), z("2026-09-23 05:30"), "#数学 Problem set", []),
-        (NO_SUBJECT, z("2026-09-24 01:00"), z("2026-09-24 01:30"), "No tags at all", []),
-    ]),
+    "timetagger_export.csv": (
+        "timetagger",
+        [
+            ("英語", z("2026-09-21 22:00"), z("2026-09-21 23:00"), "#英語 #reading Graded reader 📖", ["reading"]),
+            ("数学", z("2026-09-23 04:00"), z("2026-09-23 05:30"), "#数学 Problem set", []),
+            (NO_SUBJECT, z("2026-09-24 01:00"), z("2026-09-24 01:30"), "No tags at all", []),
+        ],
+    ),
 }
 
 
@@ -114,8 +135,11 @@ def test_group_headings_totals_and_blank_rows_are_skipped_and_counted(store):
         ("数学", z("2026-09-21 20:00"), z("2026-09-21 20:30"), "Drills", []),
     ]
     assert (report.rows_read, report.sessions_created, report.rows_skipped) == (6, 2, 4)
-    assert report.skipped_by_reason == {"no start date: a group heading or subtotal row": 2, "empty row": 1,
-                                        "a total row": 1}
+    assert report.skipped_by_reason == {
+        "no start date: a group heading or subtotal row": 2,
+        "empty row": 1,
+        "a total row": 1,
+    }
 
 
 def test_timetagger_local_times_follow_the_users_zone_and_unix_times_do_not(store, tokyo):
@@ -128,8 +152,12 @@ def test_timetagger_local_times_follow_the_users_zone_and_unix_times_do_not(stor
 
 
 def test_the_timezone_parameter_overrides_the_users_zone(store, tokyo):
-    report = import_rows(store, ALICE, TOGGL_HEADER + "英語,,2026-09-21,07:00:00,2026-09-21,08:00:00,01:00:00,\n",
-                         timezone="Europe/Berlin")
+    report = import_rows(
+        store,
+        ALICE,
+        TOGGL_HEADER + "英語,,2026-09-21,07:00:00,2026-09-21,08:00:00,01:00:00,\n",
+        timezone="Europe/Berlin",
+    )
 
     assert report.timezone == "Europe/Berlin"
     assert [s[1:3] for s in spans(store, ALICE)] == [(z("2026-09-21 05:00"), z("2026-09-21 06:00"))]
@@ -137,14 +165,20 @@ def test_the_timezone_parameter_overrides_the_users_zone(store, tokyo):
 
 @pytest.mark.parametrize("duration", ["1.5", "1,5", "01:30:00", "1:30"])
 def test_decimal_and_clock_durations_give_the_end_when_the_file_has_none(store, duration):
-    import_rows(store, ALICE, f'Project,Description,Start date,Start time,Duration\n数学,,2026-09-23,13:00,"{duration}"\n',
-                timezone="UTC")
+    import_rows(
+        store,
+        ALICE,
+        f'Project,Description,Start date,Start time,Duration\n数学,,2026-09-23,13:00,"{duration}"\n',
+        timezone="UTC",
+    )
 
     assert [s[1:3] for s in spans(store, ALICE)] == [(z("2026-09-23 13:00"), z("2026-09-23 14:30"))]
 
 
-@pytest.mark.parametrize(("start", "end"), [("13:00", "14:30"), ("13:00:00", "14:30:00"), ("1:00 PM", "2:30 PM"),
-                                            ("01:00:00 PM", "02:30:00 PM")])
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("13:00", "14:30"), ("13:00:00", "14:30:00"), ("1:00 PM", "2:30 PM"), ("01:00:00 PM", "02:30:00 PM")],
+)
 def test_12_hour_and_24_hour_times_store_the_same_session(store, start, end):
     import_rows(store, ALICE, TOGGL_HEADER + f"英語,,2026-09-23,{start},2026-09-23,{end},01:30:00,\n", timezone="UTC")
 
@@ -152,12 +186,16 @@ def test_12_hour_and_24_hour_times_store_the_same_session(store, start, end):
 
 
 def test_session_crossing_midnight_is_stored_whole(store):
-    import_rows(store, ALICE, TOGGL_HEADER + "英語,late,2026-09-23,23:30:00,2026-09-23,00:45:00,01:15:00,\n",
-                timezone="UTC")
+    import_rows(
+        store, ALICE, TOGGL_HEADER + "英語,late,2026-09-23,23:30:00,2026-09-23,00:45:00,01:15:00,\n", timezone="UTC"
+    )
 
     (session,) = stored(store, ALICE)
     assert (session["started_at"], session["ended_at"], session["duration_seconds"]) == (
-        z("2026-09-23 23:30"), z("2026-09-24 00:45"), 4500)
+        z("2026-09-23 23:30"),
+        z("2026-09-24 00:45"),
+        4500,
+    )
 
 
 # -- subjects -----------------------------------------------------------------------------------
@@ -184,16 +222,19 @@ def test_subjects_created_in_one_chunk_are_reused_by_the_next(store):
 
 # -- refusals -----------------------------------------------------------------------------------
 def test_an_ambiguous_date_file_is_refused_whole_until_the_date_format_is_given(store):
-    with pytest.raises(ImportFormatError, match="every one reads both ways.*--date-format MM/DD/YYYY or "
-                                                "--date-format DD/MM/YYYY"):
+    with pytest.raises(
+        ImportFormatError, match="every one reads both ways.*--date-format MM/DD/YYYY or --date-format DD/MM/YYYY"
+    ):
         import_rows(store, ALICE, fixture("clockify_ambiguous.csv"), timezone="UTC")
     assert stored(store, ALICE) == [] and subjects.list_all(store, ALICE) == []
 
     report = import_rows(store, ALICE, fixture("clockify_ambiguous.csv"), timezone="UTC", date_format="DD/MM/YYYY")
 
     assert report.sessions_created == 2
-    assert [s[:3] for s in spans(store, ALICE)] == [("英語", z("2026-04-03 09:00"), z("2026-04-03 10:00")),
-                                                    ("数学", z("2026-06-05 13:00"), z("2026-06-05 14:00"))]
+    assert [s[:3] for s in spans(store, ALICE)] == [
+        ("英語", z("2026-04-03 09:00"), z("2026-04-03 10:00")),
+        ("数学", z("2026-06-05 13:00"), z("2026-06-05 14:00")),
+    ]
 
 
 def test_an_unknown_header_is_refused_with_the_headers_expected(store):
@@ -202,11 +243,13 @@ def test_an_unknown_header_is_refused_with_the_headers_expected(store):
 
 
 def test_a_malformed_row_is_reported_by_its_line_and_the_rest_is_imported(store):
-    text = (TOGGL_HEADER
-            + "英語,first,2026-09-21,07:00:00,2026-09-21,08:00:00,01:00:00,\n"
-            + "英語,\"a note\nover two lines\",2026-09-21,25:99,2026-09-21,08:00:00,01:00:00,\n"
-            + "数学,third,2026-09-22,07:00:00,2026-09-22,08:00:00,01:00:00,\n"
-            + "数学,fourth,2026-13-45,07:00:00,2026-09-22,08:00:00,01:00:00,\n")
+    text = (
+        TOGGL_HEADER
+        + "英語,first,2026-09-21,07:00:00,2026-09-21,08:00:00,01:00:00,\n"
+        + '英語,"a note\nover two lines",2026-09-21,25:99,2026-09-21,08:00:00,01:00:00,\n'
+        + "数学,third,2026-09-22,07:00:00,2026-09-22,08:00:00,01:00:00,\n"
+        + "数学,fourth,2026-13-45,07:00:00,2026-09-22,08:00:00,01:00:00,\n"
+    )
 
     report = import_rows(store, ALICE, text, timezone="UTC")
 
@@ -219,15 +262,19 @@ def test_a_malformed_row_is_reported_by_its_line_and_the_rest_is_imported(store)
 
 
 def test_a_session_ending_in_the_future_is_rejected_by_the_session_rules(store):
-    tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%d")
-    text = (TOGGL_HEADER + "英語,past,2026-09-21,07:00:00,2026-09-21,08:00:00,01:00:00,\n"
-            + f"英語,future,{tomorrow},07:00:00,{tomorrow},08:00:00,01:00:00,\n")
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")
+    text = (
+        TOGGL_HEADER
+        + "英語,past,2026-09-21,07:00:00,2026-09-21,08:00:00,01:00:00,\n"
+        + f"英語,future,{tomorrow},07:00:00,{tomorrow},08:00:00,01:00:00,\n"
+    )
 
     report = import_rows(store, ALICE, text, timezone="UTC")
 
     assert [s[3] for s in spans(store, ALICE)] == ["past"]
     assert [(row.line, row.reason) for row in report.rejected] == [
-        (3, f"ends at {tomorrow}T08:00:00Z; ended_at is in the future: a session can end at most 5 minutes from now")]
+        (3, f"ends at {tomorrow}T08:00:00Z; ended_at is in the future: a session can end at most 5 minutes from now")
+    ]
 
 
 def test_the_report_lists_the_first_rejected_rows_and_counts_them_all(store):
@@ -296,8 +343,10 @@ def test_a_file_broken_partway_keeps_the_rows_before_the_break(store):
     # The quote swallows what follows until the csv module's field size limit gives up.
     text = toggl_rows(150) + '英語,"never closed' + ",x\n" * 70_000
 
-    with pytest.raises(ImportInterrupted, match="Line 152 breaks the CSV structure.*The rows before it were "
-                                                "imported \\(150 sessions created\\)") as stopped:
+    with pytest.raises(
+        ImportInterrupted,
+        match="Line 152 breaks the CSV structure.*The rows before it were imported \\(150 sessions created\\)",
+    ) as stopped:
         import_rows(store, ALICE, text, timezone="UTC")
 
     assert stopped.value.report.sessions_created == 150 and len(stored(store, ALICE)) == 150

@@ -4,13 +4,14 @@ For every route with a path parameter, bob using alice's ids gets the same 404 a
 that does not exist, and alice's data is unchanged. A route added later is covered
 automatically when its parameters are known here; otherwise the suite fails and says what to add.
 """
+
 from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,13 +19,20 @@ import app as application
 
 # Routes anyone may call. Adding a route here is a security decision: say why in the review.
 PUBLIC_ROUTES = {
-    ("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/v1/auth/config"), ("POST", "/v1/auth/local"),
-    ("GET", "/"), ("GET", "/index.html"), ("GET", "/assets/{name}"),
+    ("GET", "/health"),
+    ("GET", "/openapi.json"),
+    ("GET", "/v1/auth/config"),
+    ("POST", "/v1/auth/local"),
+    ("GET", "/"),
+    ("GET", "/index.html"),
+    ("GET", "/assets/{name}"),
+    ("GET", "/sw.js"),
+    ("GET", "/manifest.webmanifest"),
 }
 
 
 def _hours_ago(hours: float) -> str:
-    return (datetime.now(timezone.utc) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _names = itertools.count()
@@ -37,8 +45,10 @@ def _subject(api) -> str:
 
 
 def _session(api) -> str:
-    status, session = api.post("/v1/sessions", {"subject_id": _subject(api), "started_at": _hours_ago(3),
-                                                "ended_at": _hours_ago(2), "note": "private"})
+    status, session = api.post(
+        "/v1/sessions",
+        {"subject_id": _subject(api), "started_at": _hours_ago(3), "ended_at": _hours_ago(2), "note": "private"},
+    )
     assert status == 201, session
     return session["id"]
 
@@ -51,8 +61,8 @@ def _token(api) -> str:
 
 @dataclass(frozen=True)
 class Resource:
-    create: Callable            # api -> id of a new resource owned by api's user
-    read: Callable              # (api, id) -> what the owner sees of it
+    create: Callable  # api -> id of a new resource owned by api's user
+    read: Callable  # (api, id) -> what the owner sees of it
 
 
 def _listed_token(api, token_id):
@@ -72,7 +82,7 @@ BODIES = {
 }
 # Query strings for collection routes that require some.
 QUERIES = {
-    "/v1/stats/days": f"?from={datetime.now(timezone.utc).date() - timedelta(days=30)}&to={datetime.now(timezone.utc).date()}",
+    "/v1/stats/days": f"?from={datetime.now(UTC).date() - timedelta(days=30)}&to={datetime.now(UTC).date()}",
     "/v1/stats/summary": "?period=month",
     "/v1/export": "?format=json",
 }
@@ -80,8 +90,12 @@ MISSING_ID = "0" * 26
 
 
 def authorized_routes() -> list[tuple[str, str, object]]:
-    return sorted((method, path, route) for path, methods in application.app.routes.items()
-                  for method, route in methods.items() if route.authorizer is not None)
+    return sorted(
+        (method, path, route)
+        for path, methods in application.app.routes.items()
+        for method, route in methods.items()
+        if route.authorizer is not None
+    )
 
 
 def routes_with_ids() -> list[tuple[str, str]]:
@@ -102,16 +116,22 @@ def body_for(method: str, params: list[str]):
 
 
 def test_no_route_is_public_by_accident():
-    public = {(method, path) for path, methods in application.app.routes.items()
-              for method, route in methods.items() if route.authorizer is None}
+    public = {
+        (method, path)
+        for path, methods in application.app.routes.items()
+        for method, route in methods.items()
+        if route.authorizer is None
+    }
     assert public <= PUBLIC_ROUTES, f"routes without authorizer=authorizer: {sorted(public - PUBLIC_ROUTES)}"
 
 
 def test_the_matrix_covers_every_route_with_an_id():
     assert {("GET", "/v1/subjects/{subject_id}"), ("DELETE", "/v1/tokens/{token_id}")} <= set(routes_with_ids())
     unknown = {name for method, path in routes_with_ids() for name in params_of(path)} - set(RESOURCES)
-    assert not unknown, (f"path parameters {sorted(unknown)} have no isolation case: add to RESOURCES in "
-                         "tests/test_isolation.py how to create one (and a body in BODIES if the route takes one)")
+    assert not unknown, (
+        f"path parameters {sorted(unknown)} have no isolation case: add to RESOURCES in "
+        "tests/test_isolation.py how to create one (and a body in BODIES if the route takes one)"
+    )
 
 
 @pytest.mark.parametrize("method, path", routes_with_ids(), ids=[f"{m} {p}" for m, p in routes_with_ids()])
@@ -138,18 +158,20 @@ def test_ids_in_request_bodies_are_refused_like_unknown_ones(api, other):
     foreign = other.post("/v1/sessions", {"subject_id": subject_id, **session})
     unknown = other.post("/v1/sessions", {"subject_id": MISSING_ID, **session})
     assert foreign[0] == 400 and foreign == unknown
-    assert other.post("/v1/timer/start", {"subject_id": subject_id}) == other.post("/v1/timer/start",
-                                                                                   {"subject_id": MISSING_ID})
+    assert other.post("/v1/timer/start", {"subject_id": subject_id}) == other.post(
+        "/v1/timer/start", {"subject_id": MISSING_ID}
+    )
     assert other.get("/v1/timer")[0] == 404
     assert other.patch(f"/v1/sessions/{_session(other)}", {"subject_id": subject_id})[0] == 400
 
 
 def test_collections_never_show_another_users_data(api, other):
     secrets = {_subject(api), _session(api), _token(api), api.user_id}
-    collections = [(method, path) for method, path, route in authorized_routes()
-                   if method == "GET" and not route.view_args]
+    collections = [
+        (method, path) for method, path, route in authorized_routes() if method == "GET" and not route.view_args
+    ]
     assert ("GET", "/v1/subjects") in collections and ("GET", "/v1/export") in collections
-    for method, path in collections:
+    for _method, path in collections:
         status, answer = other.get(path + QUERIES.get(path, ""))
         assert status in (200, 404), (path, answer)  # 404: e.g. bob has no running timer
         seen = json.dumps(answer)

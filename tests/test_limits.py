@@ -1,15 +1,16 @@
 """Size limits (api.md): bodies over 1 MB are a 413, strings and lists past their bounds a 400 naming the field."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chalicelib.http import MAX_BODY_BYTES
 
-HOUR_AGO = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-TWO_HOURS_AGO = (datetime.now(timezone.utc) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+HOUR_AGO = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+TWO_HOURS_AGO = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture
@@ -40,15 +41,18 @@ def test_a_body_of_exactly_1_mb_is_read_and_validated(api):
 
 
 def test_a_public_route_refuses_big_bodies_too(client, table):
-    response = client.http.post("/v1/auth/local", headers={"Content-Type": "application/json"},
-                                body=padded_body(MAX_BODY_BYTES + 1))
+    response = client.http.post(
+        "/v1/auth/local", headers={"Content-Type": "application/json"}, body=padded_body(MAX_BODY_BYTES + 1)
+    )
     assert response.status_code == 413
 
 
 def test_an_unauthenticated_big_body_is_a_401_first(client, table):
-    response = client.http.post("/v1/sessions", headers={"Content-Type": "application/json",
-                                                         "Authorization": "Bearer stl1.forged"},
-                                body=padded_body(MAX_BODY_BYTES + 1))
+    response = client.http.post(
+        "/v1/sessions",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer stl1.forged"},
+        body=padded_body(MAX_BODY_BYTES + 1),
+    )
     assert response.status_code == 401
 
 
@@ -76,8 +80,10 @@ def test_note_is_at_most_2000_characters(api, subject_id):
 
 def test_at_most_20_tags_of_at_most_40_characters(api, subject_id):
     assert api.post("/v1/sessions", session(subject_id, tags=[f"t{i}" for i in range(20)]))[0] == 201
-    assert field_problem(api.post("/v1/sessions", session(subject_id, tags=[f"t{i}" for i in range(21)]))) == \
-        (400, "tags")
+    assert field_problem(api.post("/v1/sessions", session(subject_id, tags=[f"t{i}" for i in range(21)]))) == (
+        400,
+        "tags",
+    )
     assert field_problem(api.post("/v1/sessions", session(subject_id, tags=["x" * 41]))) == (400, "tags.0")
     assert api.post("/v1/sessions", session(subject_id, tags=["x" * 40]))[0] == 201
 
@@ -94,8 +100,10 @@ def test_cursor_is_at_most_1024_characters(api, path):
     assert field_problem(api.get(f"{path}?cursor={'A' * 1025}")) == (400, "cursor")
 
 
-@pytest.mark.parametrize("instant", ["0414-06-06T21:14:17Z", "0001-01-01T00:00:00+10:00", "9999-12-31T23:59:59-05:00",
-                                     "1969-12-31T23:59:59Z"])
+@pytest.mark.parametrize(
+    "instant",
+    ["0414-06-06T21:14:17Z", "0001-01-01T00:00:00+10:00", "9999-12-31T23:59:59-05:00", "1969-12-31T23:59:59Z"],
+)
 def test_instants_outside_1970_to_2999_are_a_400_not_a_500(api, subject_id, instant):
     assert field_problem(api.post("/v1/sessions", session(subject_id, started_at=instant))) == (400, "started_at")
     assert field_problem(api.get(f"/v1/sessions?from={instant.replace('+', '%2B')}")) == (400, "from")

@@ -1,4 +1,5 @@
 """One JSON line per request on stdout: structured log fields plus CloudWatch EMF metrics."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,35 @@ import pytest
 
 from chalicelib import observability
 
-EMF_UNITS = {"Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
-             "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",
-             "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second",
-             "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second",
-             "Count/Second", "None"}
+EMF_UNITS = {
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Kilobits",
+    "Megabits",
+    "Gigabits",
+    "Terabits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Kilobytes/Second",
+    "Megabytes/Second",
+    "Gigabytes/Second",
+    "Terabytes/Second",
+    "Bits/Second",
+    "Kilobits/Second",
+    "Megabits/Second",
+    "Gigabits/Second",
+    "Terabits/Second",
+    "Count/Second",
+    "None",
+}
 
 
 def lines(capsys) -> list[dict]:
@@ -73,8 +98,10 @@ def test_no_log_line_holds_the_raw_user_id_or_the_token(api, other, capsys):
     for secret in (api.user_id, other.user_id, api.token, other.token, api.token.split(".")[-1], "alice", "bob"):
         assert secret not in out
     documents = [json.loads(line) for line in out.splitlines() if '"_aws"' in line]
-    assert {d["user"] for d in documents} == {observability.user_hash(api.user_id),
-                                              observability.user_hash(other.user_id)}
+    assert {d["user"] for d in documents} == {
+        observability.user_hash(api.user_id),
+        observability.user_hash(other.user_id),
+    }
 
 
 def test_user_hash_is_stable_distinct_and_short():
@@ -126,10 +153,10 @@ def test_requests_and_errors_carry_only_the_service_dimension_latency_also_the_r
     capsys.readouterr()
     api.get("/v1/me")
     (line,) = lines(capsys)
-    by_dimensions = {tuple(d["Dimensions"][0]): sorted(m["Name"] for m in d["Metrics"])
-                     for d in line["_aws"]["CloudWatchMetrics"]}
-    assert by_dimensions == {("Service",): ["Errors4xx", "Errors5xx", "Requests"],
-                             ("Service", "Route"): ["Latency"]}
+    by_dimensions = {
+        tuple(d["Dimensions"][0]): sorted(m["Name"] for m in d["Metrics"]) for d in line["_aws"]["CloudWatchMetrics"]
+    }
+    assert by_dimensions == {("Service",): ["Errors4xx", "Errors5xx", "Requests"], ("Service", "Route"): ["Latency"]}
     assert line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "StudyTracker"
     assert line["Latency"] > 0 and line["_aws"]["CloudWatchMetrics"][1]["Metrics"][0]["Unit"] == "Milliseconds"
 

@@ -1,4 +1,5 @@
 """The OpenAPI document: generated from the models, covering every route, served without auth, built lazily."""
+
 from __future__ import annotations
 
 import json
@@ -67,7 +68,9 @@ def test_every_reference_resolves(document):
     walk(document)
     assert refs
     prefix = "#/components/schemas/"
-    unresolved = [ref for ref in refs if not ref.startswith(prefix) or ref[len(prefix):] not in document["components"]["schemas"]]
+    unresolved = [
+        ref for ref in refs if not ref.startswith(prefix) or ref[len(prefix) :] not in document["components"]["schemas"]
+    ]
     assert unresolved == []
 
 
@@ -77,8 +80,11 @@ def test_schemathesis_reads_every_operation(document):
 
 
 def test_routes_with_an_authorizer_require_the_bearer_scheme_and_only_they(document):
-    assert document["components"]["securitySchemes"]["bearer"] == {**document["components"]["securitySchemes"]["bearer"],
-                                                                    "type": "http", "scheme": "bearer"}
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        **document["components"]["securitySchemes"]["bearer"],
+        "type": "http",
+        "scheme": "bearer",
+    }
     for path, methods in application.app.routes.items():
         for method, route in methods.items():
             operation = document["paths"][path][method.lower()]
@@ -90,11 +96,18 @@ def test_routes_with_an_authorizer_require_the_bearer_scheme_and_only_they(docum
                 assert "401" not in operation["responses"], (method, path)
 
 
-@pytest.mark.parametrize("method, path, status", [
-    ("POST", "/v1/sessions", "400"), ("POST", "/v1/sessions", "413"), ("GET", "/v1/sessions/{session_id}", "404"),
-    ("PATCH", "/v1/subjects/{subject_id}", "409"), ("POST", "/v1/tokens", "409"), ("POST", "/v1/tokens", "403"),
-    ("GET", "/v1/timer", "404"),
-])
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("POST", "/v1/sessions", "400"),
+        ("POST", "/v1/sessions", "413"),
+        ("GET", "/v1/sessions/{session_id}", "404"),
+        ("PATCH", "/v1/subjects/{subject_id}", "409"),
+        ("POST", "/v1/tokens", "409"),
+        ("POST", "/v1/tokens", "403"),
+        ("GET", "/v1/timer", "404"),
+    ],
+)
 def test_error_responses_carry_the_error_model(document, method, path, status):
     schema = document["paths"][path][method.lower()]["responses"][status]["content"]["application/json"]["schema"]
     assert schema == {"$ref": "#/components/schemas/Error"}
@@ -160,8 +173,13 @@ def test_document_is_built_only_when_asked_for():
         print(json.dumps({"before": before, "after": openapi.document.cache_info().currsize,
                           "first_ms": first * 1e3, "cached_ms": again * 1e3}))
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                            cwd=str(application.__file__).rsplit("/", 1)[0])
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(application.__file__).rsplit("/", 1)[0],
+    )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["before"] == 0 and figures["after"] == 1

@@ -1,29 +1,45 @@
 """Specifications of the projection: pure rules first, then the property that matters most —
 whatever the stream does (duplicates, late redelivery, shuffling), the DAY and STREAK items end
 equal to a from-scratch recomputation from the sessions."""
+
 from __future__ import annotations
 
 import contextlib
 import itertools
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_stats_support import (
+    StreamFeed,
+    expected_days,
+    expected_streak_days,
+    stored_days,
+    stored_sessions,
+    stored_streak_days,
+)
 
-from chalicelib import keys
+from chalicelib import keys, sessions, subjects
 from chalicelib import settings as user_settings
-from chalicelib import sessions, subjects
 from chalicelib.errors import NotFound
 from chalicelib.models import SessionCreate, SessionPatch, SettingsPatch, SubjectCreate
-from chalicelib.projection import (Basis, Corrupt, Span, basis_of, clusters, day_totals, decode_runs,
-                                   handle_records, parse_session, streak_item)
+from chalicelib.projection import (
+    Basis,
+    Corrupt,
+    Span,
+    basis_of,
+    clusters,
+    day_totals,
+    handle_records,
+    parse_session,
+    streak_item,
+)
 from chalicelib.store import Store
-from test_stats_support import (StreamFeed, expected_days, expected_streak_days, stored_days, stored_sessions,
-                                stored_streak_days)
+from chalicelib.streaks import decode_runs
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def session(started_at="2024-05-01T10:00:00Z", ended_at="2024-05-01T11:00:00Z", subject_id="math", **extra):
@@ -36,15 +52,18 @@ def test_a_session_item_becomes_its_span_in_utc():
     assert span == Span("s1", "math", datetime(2024, 5, 1, 10, tzinfo=UTC), datetime(2024, 5, 1, 11, tzinfo=UTC))
 
 
-@pytest.mark.parametrize("item, reason", [
-    ({"id": "s1", "subject_id": "math", "ended_at": "2024-05-01T11:00:00Z"}, "no started_at"),
-    (session(ended_at="tomorrow"), "not an RFC 3339 instant"),
-    (session(started_at=20240501), "not an RFC 3339 instant"),
-    (session(started_at="2024-05-01T10:00:00"), "no UTC offset"),
-    (session(ended_at="2024-05-01T09:00:00Z"), "ends before it starts"),
-    (session(ended_at="2024-05-02T10:00:01Z"), "more than 24 hours"),
-    (session(subject_id=""), "no subject_id"),
-])
+@pytest.mark.parametrize(
+    "item, reason",
+    [
+        ({"id": "s1", "subject_id": "math", "ended_at": "2024-05-01T11:00:00Z"}, "no started_at"),
+        (session(ended_at="tomorrow"), "not an RFC 3339 instant"),
+        (session(started_at=20240501), "not an RFC 3339 instant"),
+        (session(started_at="2024-05-01T10:00:00"), "no UTC offset"),
+        (session(ended_at="2024-05-01T09:00:00Z"), "ends before it starts"),
+        (session(ended_at="2024-05-02T10:00:01Z"), "more than 24 hours"),
+        (session(subject_id=""), "no subject_id"),
+    ],
+)
 def test_a_corrupt_session_item_is_refused_with_its_reason(item, reason):
     with pytest.raises(Corrupt, match=reason):
         parse_session(item)
@@ -53,8 +72,10 @@ def test_a_corrupt_session_item_is_refused_with_its_reason(item, reason):
 # -- days -----------------------------------------------------------------------------------------
 def test_session_crossing_the_day_start_counts_in_both_days_by_its_share():
     tokyo_4am = Basis("Asia/Tokyo", 4, 1)
-    spans = [parse_session(session("2024-05-01T18:30:00Z", "2024-05-01T19:30:00Z")),  # 03:30-04:30 JST
-             parse_session(session("2024-05-01T20:00:00Z", "2024-05-01T20:10:00Z", "english"))]
+    spans = [
+        parse_session(session("2024-05-01T18:30:00Z", "2024-05-01T19:30:00Z")),  # 03:30-04:30 JST
+        parse_session(session("2024-05-01T20:00:00Z", "2024-05-01T20:10:00Z", "english")),
+    ]
     totals = day_totals(spans, tokyo_4am)
     assert {d.isoformat(): (t.total_seconds, t.sessions, t.by_subject) for d, t in totals.items()} == {
         "2024-05-01": (1800, 1, {"math": 1800}),
@@ -69,15 +90,20 @@ def test_day_totals_can_be_limited_to_the_affected_days():
 
 def test_a_25_hour_day_in_new_york_holds_25_hours():
     new_york = Basis("America/New_York", 0, 1)
-    spans = [parse_session(session("2024-11-03T04:00:00Z", "2024-11-04T04:00:00Z")),
-             parse_session(session("2024-11-04T04:00:00Z", "2024-11-04T05:00:00Z"))]
+    spans = [
+        parse_session(session("2024-11-03T04:00:00Z", "2024-11-04T04:00:00Z")),
+        parse_session(session("2024-11-04T04:00:00Z", "2024-11-04T05:00:00Z")),
+    ]
     assert {d.isoformat(): t.total_seconds for d, t in day_totals(spans, new_york).items()} == {"2024-11-03": 25 * 3600}
 
 
 def test_nearby_affected_days_share_one_sessions_query():
     days = {date(2024, 5, d) for d in (1, 2, 4, 9, 20)}
-    assert clusters(days) == [(date(2024, 5, 1), date(2024, 5, 4)), (date(2024, 5, 9), date(2024, 5, 9)),
-                              (date(2024, 5, 20), date(2024, 5, 20))]
+    assert clusters(days) == [
+        (date(2024, 5, 1), date(2024, 5, 4)),
+        (date(2024, 5, 9), date(2024, 5, 9)),
+        (date(2024, 5, 20), date(2024, 5, 20)),
+    ]
 
 
 # -- settings and streak ----------------------------------------------------------------------------
@@ -116,10 +142,27 @@ def _typed(item: dict) -> dict:
 
 def test_the_projections_own_writes_and_other_items_are_ignored_without_any_request():
     store = Store("unused", client=_NoDynamoDB())
-    records = [_Record(sk) for sk in (keys.day_sk("2024-05-01"), keys.STREAK, keys.parked_sk("x", "y"),
-                                      keys.subject_sk("s"), keys.TIMER, keys.token_sk("t"))]
-    assert handle_records(store, records) == {"records": 6, "ignored": 6, "parked": 0, "days_recomputed": 0,
-                                              "days_written": 0, "days_deleted": 0, "rebuilds": 0, "users": 0}
+    records = [
+        _Record(sk)
+        for sk in (
+            keys.day_sk("2024-05-01"),
+            keys.STREAK,
+            keys.parked_sk("x", "y"),
+            keys.subject_sk("s"),
+            keys.TIMER,
+            keys.token_sk("t"),
+        )
+    ]
+    assert handle_records(store, records) == {
+        "records": 6,
+        "ignored": 6,
+        "parked": 0,
+        "days_recomputed": 0,
+        "days_written": 0,
+        "days_deleted": 0,
+        "rebuilds": 0,
+        "users": 0,
+    }
 
 
 def test_a_note_or_tags_change_recomputes_nothing():
@@ -131,9 +174,11 @@ def test_a_note_or_tags_change_recomputes_nothing():
 
 
 # -- the property: any delivery order leaves the from-scratch result ------------------------------
-BASES = [datetime(2024, 3, 9, 12, tzinfo=UTC),   # spring forward in New York (03-10) and Berlin (03-31: not here)
-         datetime(2024, 11, 2, 12, tzinfo=UTC),  # fall back in New York (11-03)
-         datetime(2024, 10, 26, 12, tzinfo=UTC)]  # fall back in Berlin (10-27)
+BASES = [
+    datetime(2024, 3, 9, 12, tzinfo=UTC),  # spring forward in New York (03-10) and Berlin (03-31: not here)
+    datetime(2024, 11, 2, 12, tzinfo=UTC),  # fall back in New York (11-03)
+    datetime(2024, 10, 26, 12, tzinfo=UTC),
+]  # fall back in Berlin (10-27)
 ZONES = ["America/New_York", "Europe/Berlin", "Asia/Tokyo"]
 THREE_DAYS = 3 * 86400
 _users = itertools.count()
@@ -143,7 +188,8 @@ _feeds: dict[str, StreamFeed] = {}  # one reader per table: each example reads o
 times = st.tuples(st.integers(0, THREE_DAYS), st.one_of(st.integers(1, 5400), st.integers(1, 24 * 3600)))
 create = st.tuples(st.just("create"), times, st.integers(0, 1))
 operation = st.one_of(
-    create, create,
+    create,
+    create,
     st.tuples(st.just("update"), st.integers(0, 20), times, st.integers(0, 1)),
     st.tuples(st.just("delete"), st.integers(0, 20)),
     st.tuples(st.just("settings"), st.sampled_from(ZONES), st.sampled_from([0, 4, 23]), st.sampled_from([1, 30, 90])),
@@ -151,7 +197,8 @@ operation = st.one_of(
 )
 # Some records are always projected mid-history, so later changes (settings above all) meet existing days.
 history = st.tuples(st.lists(operation, min_size=1, max_size=7), st.lists(operation, min_size=1, max_size=7)).map(
-    lambda halves: halves[0] + [("deliver",)] + halves[1])
+    lambda halves: halves[0] + [("deliver",)] + halves[1]
+)
 
 
 class Delivery:
@@ -187,12 +234,19 @@ class Delivery:
         self.feed.deliver(self.feed.read())  # the projection's own writes, which it must ignore
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
-@given(base=st.sampled_from(BASES), zone=st.sampled_from(ZONES), day_start=st.sampled_from([0, 4, 23]),
-       operations=history, seed=st.integers(0, 2**32 - 1))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    base=st.sampled_from(BASES),
+    zone=st.sampled_from(ZONES),
+    day_start=st.sampled_from([0, 4, 23]),
+    operations=history,
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_any_delivery_of_the_stream_leaves_the_days_a_from_scratch_recomputation_gives(
-        store, client, dynamodb, table, base, zone, day_start, operations, seed):
+    store, client, dynamodb, table, base, zone, day_start, operations, seed
+):
     feed = _feeds.get(table) or _feeds.setdefault(table, StreamFeed(dynamodb, table, client))
     user = f"prop-{next(_users)}"
     user_settings.update(store, user, SettingsPatch(timezone=zone, day_start_hour=day_start), None)
@@ -205,7 +259,9 @@ def test_any_delivery_of_the_stream_leaves_the_days_a_from_scratch_recomputation
 
     for op in operations:
         if op[0] == "create":
-            created.append(sessions.create(store, user, SessionCreate(subject_id=subject_ids[op[2]], **span(*op[1]))).id)
+            created.append(
+                sessions.create(store, user, SessionCreate(subject_id=subject_ids[op[2]], **span(*op[1]))).id
+            )
         elif op[0] == "update" and created:
             target = created[op[1] % len(created)]
             with contextlib.suppress(NotFound):  # deleted earlier in this history
@@ -214,8 +270,9 @@ def test_any_delivery_of_the_stream_leaves_the_days_a_from_scratch_recomputation
             with contextlib.suppress(NotFound):
                 sessions.delete(store, user, created[op[1] % len(created)], None)
         elif op[0] == "settings":
-            user_settings.update(store, user, SettingsPatch(timezone=op[1], day_start_hour=op[2],
-                                                            streak_min_minutes=op[3]), None)
+            user_settings.update(
+                store, user, SettingsPatch(timezone=op[1], day_start_hour=op[2], streak_min_minutes=op[3]), None
+            )
         elif op[0] == "deliver":
             delivery.some()
     delivery.rest()

@@ -1,13 +1,13 @@
 """Specifications of GET /v1/stats/days, /summary and /streak as a client sees them (api.md)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from test_stats_support import StreamFeed
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture
@@ -18,8 +18,10 @@ def feed(dynamodb, table, client):
 @pytest.fixture
 def today_is(monkeypatch):
     """Fix the stats' clock (sessions are still checked against the real one: they lie in the past)."""
+
     def fix(instant: str):
         monkeypatch.setattr("chalicelib.stats.now", lambda: datetime.fromisoformat(instant.replace("Z", "+00:00")))
+
     return fix
 
 
@@ -48,12 +50,16 @@ def test_days_lists_every_day_of_the_range_with_zeros_for_days_without_study(api
     feed.pump()
     status, body = api.get("/v1/stats/days?from=2024-02-27&to=2024-03-01")
     assert status == 200
-    assert body == {"from": "2024-02-27", "to": "2024-03-01", "days": [
-        {"date": "2024-02-27", "total_seconds": 0, "sessions": 0, "by_subject": {}},
-        {"date": "2024-02-28", "total_seconds": 1500, "sessions": 1, "by_subject": {math: 1500}},
-        {"date": "2024-02-29", "total_seconds": 0, "sessions": 0, "by_subject": {}},
-        {"date": "2024-03-01", "total_seconds": 0, "sessions": 0, "by_subject": {}},
-    ]}
+    assert body == {
+        "from": "2024-02-27",
+        "to": "2024-03-01",
+        "days": [
+            {"date": "2024-02-27", "total_seconds": 0, "sessions": 0, "by_subject": {}},
+            {"date": "2024-02-28", "total_seconds": 1500, "sessions": 1, "by_subject": {math: 1500}},
+            {"date": "2024-02-29", "total_seconds": 0, "sessions": 0, "by_subject": {}},
+            {"date": "2024-03-01", "total_seconds": 0, "sessions": 0, "by_subject": {}},
+        ],
+    }
 
 
 def test_a_day_in_a_dst_zone_keeps_its_true_length(api, feed):
@@ -70,30 +76,35 @@ def test_a_range_of_400_days_is_answered_and_401_days_is_refused(api):
     status, body = api.get("/v1/stats/days?from=2023-01-01&to=2024-02-04")
     assert status == 200 and len(body["days"]) == 400
     assert problem(api.get("/v1/stats/days?from=2023-01-01&to=2024-02-05")) == [
-        ("to", "the range covers 401 days; at most 400 per request")]
+        ("to", "the range covers 401 days; at most 400 per request")
+    ]
 
 
 def test_days_refuses_a_range_that_ends_before_it_starts(api):
     assert problem(api.get("/v1/stats/days?from=2024-05-02&to=2024-05-01")) == [("to", "must not be before from")]
 
 
-@pytest.mark.parametrize("query, field, reason", [
-    ("from=2024-13-01&to=2024-12-31", "from", "is not a calendar date"),
-    ("from=2024-02-30&to=2024-03-01", "from", "is not a calendar date"),
-    ("from=2024-1-1&to=2024-01-02", "from", "must be a date as YYYY-MM-DD"),
-    ("from=2024-01-01T00:00:00Z&to=2024-01-02", "from", "must be a date as YYYY-MM-DD"),
-    ("from=yesterday&to=2024-01-02", "from", "must be a date as YYYY-MM-DD"),
-    ("from=0001-01-01&to=2024-01-02", "from", "must be between 1970-01-01 and 2999-12-31"),
-    ("from=2024-01-01", "to", "Field required"),
-    ("from=2024-01-01&to=2024-01-02&user=bob", "user", "Extra inputs are not permitted"),
-])
+@pytest.mark.parametrize(
+    "query, field, reason",
+    [
+        ("from=2024-13-01&to=2024-12-31", "from", "is not a calendar date"),
+        ("from=2024-02-30&to=2024-03-01", "from", "is not a calendar date"),
+        ("from=2024-1-1&to=2024-01-02", "from", "must be a date as YYYY-MM-DD"),
+        ("from=2024-01-01T00:00:00Z&to=2024-01-02", "from", "must be a date as YYYY-MM-DD"),
+        ("from=yesterday&to=2024-01-02", "from", "must be a date as YYYY-MM-DD"),
+        ("from=0001-01-01&to=2024-01-02", "from", "must be between 1970-01-01 and 2999-12-31"),
+        ("from=2024-01-01", "to", "Field required"),
+        ("from=2024-01-01&to=2024-01-02&user=bob", "user", "Extra inputs are not permitted"),
+    ],
+)
 def test_days_refuses_bad_parameters_naming_the_field(api, query, field, reason):
     [(got_field, got_problem)] = problem(api.get(f"/v1/stats/days?{query}"))
     assert got_field == field and reason in got_problem
 
 
-@pytest.mark.parametrize("path", ["/v1/stats/days?from=2024-01-01&to=2024-01-02", "/v1/stats/summary?period=week",
-                                  "/v1/stats/streak"])
+@pytest.mark.parametrize(
+    "path", ["/v1/stats/days?from=2024-01-01&to=2024-01-02", "/v1/stats/summary?period=week", "/v1/stats/streak"]
+)
 def test_stats_need_a_valid_token(client, path):
     assert client.http.get(path).status_code == 401  # no header: the gateway's own 401
     response = client.http.get(path, headers={"Authorization": "Bearer not-a-token"})
@@ -143,19 +154,35 @@ def test_month_summary_spreads_the_weekly_goal_over_the_months_days(api, feed):
     study(api, math, "2024-03-01T10:00:00Z", "2024-03-01T11:00:00Z")  # next month
     feed.pump()
     status, month = api.get("/v1/stats/summary?period=month&date=2024-02-15")
-    assert (month["from"], month["to"], month["total_seconds"], month["days_studied"]) == ("2024-02-01", "2024-02-29", 7200, 2)
+    assert (month["from"], month["to"], month["total_seconds"], month["days_studied"]) == (
+        "2024-02-01",
+        "2024-02-29",
+        7200,
+        2,
+    )
     # 70 min/week over 29 days is 290 min; 100 min/week is 414.29, shown as 414.
     assert (month["goal_minutes"], month["goal_progress"]) == (290, round(7200 / (290 * 60), 4))
-    assert [(g["goal_minutes"], g["goal_progress"]) for g in month["subject_goals"]] == [(414, round(7200 / (414 * 60), 4))]
+    assert [(g["goal_minutes"], g["goal_progress"]) for g in month["subject_goals"]] == [
+        (414, round(7200 / (414 * 60), 4))
+    ]
 
 
 def test_summary_without_goals_reports_null_progress(api, today_is):
     today_is("2024-05-08T12:00:00Z")
     status, week = api.get("/v1/stats/summary?period=week")
     assert status == 200
-    assert week == {"period": "week", "from": "2024-05-06", "to": "2024-05-12", "total_seconds": 0, "days_studied": 0,
-                    "by_subject": {}, "goal_minutes": None, "goal_progress": None, "subject_goals": [],
-                    "today": {"date": "2024-05-08", "total_seconds": 0, "goal_minutes": None, "goal_progress": None}}
+    assert week == {
+        "period": "week",
+        "from": "2024-05-06",
+        "to": "2024-05-12",
+        "total_seconds": 0,
+        "days_studied": 0,
+        "by_subject": {},
+        "goal_minutes": None,
+        "goal_progress": None,
+        "subject_goals": [],
+        "today": {"date": "2024-05-08", "total_seconds": 0, "goal_minutes": None, "goal_progress": None},
+    }
 
 
 def test_without_a_date_the_summary_is_of_the_period_containing_today_in_the_learners_zone(api, today_is):
@@ -165,8 +192,9 @@ def test_without_a_date_the_summary_is_of_the_period_containing_today_in_the_lea
     assert (month["from"], month["to"], month["today"]["date"]) == ("2024-06-01", "2024-06-30", "2024-06-01")
 
 
-@pytest.mark.parametrize("query, field", [("period=year", "period"), ("", "period"),
-                                          ("period=week&date=2024-05-32", "date")])
+@pytest.mark.parametrize(
+    "query, field", [("period=year", "period"), ("", "period"), ("period=week&date=2024-05-32", "date")]
+)
 def test_summary_refuses_bad_parameters_naming_the_field(api, query, field):
     assert [f for f, _ in problem(api.get(f"/v1/stats/summary?{query}"))] == [field]
 
@@ -178,13 +206,23 @@ def test_streak_today_not_yet_studied_does_not_break_the_current_streak(api, fee
         study(api, math, f"2024-05-{day:02d}T08:00:00Z", f"2024-05-{day:02d}T08:05:00Z")
     feed.pump()
     today_is("2024-05-10T12:00:00Z")
-    assert api.get("/v1/stats/streak")[1] == {"current_days": 4, "longest_days": 4, "today_counts": False,
-                                              "today": "2024-05-10", "streak_min_minutes": 1}
+    assert api.get("/v1/stats/streak")[1] == {
+        "current_days": 4,
+        "longest_days": 4,
+        "today_counts": False,
+        "today": "2024-05-10",
+        "streak_min_minutes": 1,
+    }
     today_is("2024-05-09T12:00:00Z")
     assert api.get("/v1/stats/streak")[1]["today_counts"] is True
     today_is("2024-05-11T12:00:00Z")  # yesterday missed: the streak is over, the record stays
-    assert api.get("/v1/stats/streak")[1] == {"current_days": 0, "longest_days": 4, "today_counts": False,
-                                              "today": "2024-05-11", "streak_min_minutes": 1}
+    assert api.get("/v1/stats/streak")[1] == {
+        "current_days": 0,
+        "longest_days": 4,
+        "today_counts": False,
+        "today": "2024-05-11",
+        "streak_min_minutes": 1,
+    }
 
 
 def test_a_day_below_the_streak_minimum_breaks_the_streak(api, feed, today_is):
@@ -196,8 +234,13 @@ def test_a_day_below_the_streak_minimum_breaks_the_streak(api, feed, today_is):
     study(api, math, "2024-05-09T09:00:00Z", "2024-05-09T09:06:00Z")  # two sessions add up
     feed.pump()
     today_is("2024-05-09T12:00:00Z")
-    assert api.get("/v1/stats/streak")[1] == {"current_days": 1, "longest_days": 1, "today_counts": True,
-                                              "today": "2024-05-09", "streak_min_minutes": 10}
+    assert api.get("/v1/stats/streak")[1] == {
+        "current_days": 1,
+        "longest_days": 1,
+        "today_counts": True,
+        "today": "2024-05-09",
+        "streak_min_minutes": 10,
+    }
 
 
 def test_a_new_learner_has_no_streak(api):

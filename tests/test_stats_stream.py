@@ -1,18 +1,26 @@
 """Statistics through the real DynamoDB Local stream: writes via the API, the stream fed to the
 app's handler, stats read via the API. Also what a year of stats costs, corrupt records, isolation."""
+
 from __future__ import annotations
 
 import json
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from test_stats_support import (
+    StreamFeed,
+    at,
+    expected_days,
+    expected_streak_days,
+    stored_days,
+    stored_sessions,
+    stored_streak_days,
+)
 
 from chalicelib import keys, sessions
-from test_stats_support import (StreamFeed, at, expected_days, expected_streak_days, stored_days, stored_sessions,
-                                stored_streak_days)
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture
@@ -58,12 +66,18 @@ def test_stats_follow_sessions_through_the_stream_and_a_time_zone_change_rebuild
     }
 
     # Moving one session and deleting the other moves and empties days.
-    assert api.patch(f"/v1/sessions/{evening['id']}", {"started_at": "2024-05-02T20:00:00+09:00",
-                                                      "ended_at": "2024-05-02T20:45:00+09:00"})[0] == 200
+    assert (
+        api.patch(
+            f"/v1/sessions/{evening['id']}",
+            {"started_at": "2024-05-02T20:00:00+09:00", "ended_at": "2024-05-02T20:45:00+09:00"},
+        )[0]
+        == 200
+    )
     assert api.delete(f"/v1/sessions/{late['id']}")[0] == 204
     feed.pump()
     assert days_of(api, "2024-04-30", "2024-05-02") == {
-        "2024-04-30": zero(), "2024-05-01": zero(),
+        "2024-04-30": zero(),
+        "2024-05-01": zero(),
         "2024-05-02": {"total_seconds": 2700, "sessions": 1, "by_subject": {english: 2700}},
     }
 
@@ -87,12 +101,22 @@ def test_a_higher_streak_minimum_recounts_the_streak_without_new_sessions(api, f
     for day, minutes in ((7, 45), (8, 20), (9, 45)):
         study(api, math, f"2024-05-{day:02d}T08:00:00Z", f"2024-05-{day:02d}T08:{minutes:02d}:00Z")
     feed.pump()
-    assert api.get("/v1/stats/streak")[1] == {"current_days": 3, "longest_days": 3, "today_counts": False,
-                                              "today": "2024-05-10", "streak_min_minutes": 1}
+    assert api.get("/v1/stats/streak")[1] == {
+        "current_days": 3,
+        "longest_days": 3,
+        "today_counts": False,
+        "today": "2024-05-10",
+        "streak_min_minutes": 1,
+    }
     assert api.patch("/v1/me", {"streak_min_minutes": 30})[0] == 200
     feed.pump()
-    assert api.get("/v1/stats/streak")[1] == {"current_days": 1, "longest_days": 1, "today_counts": False,
-                                              "today": "2024-05-10", "streak_min_minutes": 30}
+    assert api.get("/v1/stats/streak")[1] == {
+        "current_days": 1,
+        "longest_days": 1,
+        "today_counts": False,
+        "today": "2024-05-10",
+        "streak_min_minutes": 30,
+    }
 
 
 # -- cost -----------------------------------------------------------------------------------------
@@ -101,8 +125,19 @@ def _write_history(store, user: str, days: list[date], per_day: int, seconds: in
     for day in days:
         for n in range(per_day):
             start = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=6, seconds=n * seconds)
-            items.append(sessions.build_item(user, f"{day:%Y%m%d}n{n:03d}", "math", start, start + timedelta(seconds=seconds),
-                                             "", [], 1, "2024-01-01T00:00:00Z"))
+            items.append(
+                sessions.build_item(
+                    user,
+                    f"{day:%Y%m%d}n{n:03d}",
+                    "math",
+                    start,
+                    start + timedelta(seconds=seconds),
+                    "",
+                    [],
+                    1,
+                    "2024-01-01T00:00:00Z",
+                )
+            )
     store.batch_write(puts=items)
 
 
@@ -118,12 +153,14 @@ def test_a_year_of_days_costs_the_same_for_100_and_for_10000_sessions(client, fe
 
     light, heavy = Api(client, "light"), Api(client, "heavy")
     studied = [date(2024, 1, 1) + timedelta(days=3 * n) for n in range(100)]
-    _write_history(store, light.user_id, studied, per_day=1, seconds=6000)   # 100 sessions of 100 minutes
-    _write_history(store, heavy.user_id, studied, per_day=100, seconds=60)   # 10,000 sessions of 1 minute
+    _write_history(store, light.user_id, studied, per_day=1, seconds=6000)  # 100 sessions of 100 minutes
+    _write_history(store, heavy.user_id, studied, per_day=100, seconds=60)  # 10,000 sessions of 1 minute
     summaries = feed.pump()
     assert sum(s["records"] for s in summaries) >= 10_100 and sum(s["parked"] for s in summaries) == 0
     light_days, heavy_days = stored_days(store, light.user_id), stored_days(store, heavy.user_id)
-    assert {d: e["total_seconds"] for d, e in heavy_days.items()} == {d: e["total_seconds"] for d, e in light_days.items()}
+    assert {d: e["total_seconds"] for d, e in heavy_days.items()} == {
+        d: e["total_seconds"] for d, e in light_days.items()
+    }
     assert len(heavy_days) == 100 and {e["sessions"] for e in heavy_days.values()} == {100}
 
     year = "/v1/stats/days?from=2024-01-01&to=2024-12-31"
@@ -139,8 +176,15 @@ def test_a_year_of_days_costs_the_same_for_100_and_for_10000_sessions(client, fe
 
 # -- corrupt records ------------------------------------------------------------------------------
 def _corrupt_session(user: str, session_id: str, **fields) -> dict:
-    return {**keys.key(user, keys.session_sk(session_id)), "LSI1SK": keys.session_start_sk("2024-05-01T09:00:00Z", session_id),
-            "type": "session", "id": session_id, "subject_id": "math", "version": 1, **fields}
+    return {
+        **keys.key(user, keys.session_sk(session_id)),
+        "LSI1SK": keys.session_start_sk("2024-05-01T09:00:00Z", session_id),
+        "type": "session",
+        "id": session_id,
+        "subject_id": "math",
+        "version": 1,
+        **fields,
+    }
 
 
 def test_corrupt_records_are_parked_and_the_rest_of_the_batch_is_applied(api, other, feed, store, caplog):
@@ -158,7 +202,10 @@ def test_corrupt_records_are_parked_and_the_rest_of_the_batch_is_applied(api, ot
         first = feed.deliver(records, batch_size=len(records))[0]
     assert first["parked"] == 3
     assert days_of(api, "2024-05-01", "2024-05-01")["2024-05-01"] == {
-        "total_seconds": 5400, "sessions": 2, "by_subject": {math: 5400}}
+        "total_seconds": 5400,
+        "sessions": 2,
+        "by_subject": {math: 5400},
+    }
     assert days_of(other, "2024-05-01", "2024-05-01")["2024-05-01"]["total_seconds"] == 1800
 
     parked = list(store.query_all(keys.user_pk(api.user_id), prefix=keys.PARKED_PREFIX))
@@ -168,7 +215,9 @@ def test_corrupt_records_are_parked_and_the_rest_of_the_batch_is_applied(api, ot
     ]
     logged = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith("{")]
     assert {(line["event"], line["user"]) for line in logged if line["event"] == "projection.parked"} == {
-        ("projection.parked", api.user_id), ("projection.parked", None)}
+        ("projection.parked", api.user_id),
+        ("projection.parked", None),
+    }
 
     # The whole batch again (a Lambda retry): same aggregates, the same parked items, nothing new.
     again = feed.deliver(records, batch_size=len(records))[0]
@@ -199,7 +248,9 @@ def test_stats_never_include_another_users_sessions(api, other, feed, store, mon
     feed.pump()
 
     assert days_of(other, "2024-04-30", "2024-05-01") == {
-        "2024-04-30": zero(), "2024-05-01": {"total_seconds": 600, "sessions": 1, "by_subject": {bob_math: 600}}}
+        "2024-04-30": zero(),
+        "2024-05-01": {"total_seconds": 600, "sessions": 1, "by_subject": {bob_math: 600}},
+    }
     status, week = other.get("/v1/stats/summary?period=week&date=2024-05-01")
     assert status == 200 and (week["total_seconds"], week["by_subject"]) == (600, {bob_math: 600})
     assert other.get("/v1/stats/streak")[1]["longest_days"] == 1

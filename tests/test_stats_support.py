@@ -4,9 +4,10 @@ and an independent from-scratch model of what the DAY and STREAK items must hold
 The model below is written from api.md, not from chalicelib.projection, so the projection is
 checked against a second implementation; its own specifications are at the end of this file.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlparse
 
 from chalicelib import keys
@@ -14,7 +15,7 @@ from chalicelib.days import split_by_day
 from studytracker import ddblocal
 from studytracker.streams import HANDLER, StreamReader, to_lambda_record
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(text: str) -> datetime:
@@ -47,7 +48,7 @@ class StreamFeed:
         """Hand ``records`` to the handler in batches, as the Lambda event source does; returns its summaries."""
         answers = []
         for start in range(0, len(records), batch_size):
-            answers.append(self.client.lambda_.invoke(HANDLER, self.event(records[start:start + batch_size])).payload)
+            answers.append(self.client.lambda_.invoke(HANDLER, self.event(records[start : start + batch_size])).payload)
         self.results.extend(answers)
         return answers
 
@@ -81,8 +82,10 @@ def expected_streak_days(days: dict[str, dict], streak_min_minutes: int) -> list
 
 
 def stored_days(store, user: str) -> dict[str, dict]:
-    return {item["date"]: {k: item[k] for k in ("total_seconds", "sessions", "by_subject")}
-            for item in store.query_all(keys.user_pk(user), prefix=keys.DAY_PREFIX, consistent=True)}
+    return {
+        item["date"]: {k: item[k] for k in ("total_seconds", "sessions", "by_subject")}
+        for item in store.query_all(keys.user_pk(user), prefix=keys.DAY_PREFIX, consistent=True)
+    }
 
 
 def stored_sessions(store, user: str) -> list[dict]:

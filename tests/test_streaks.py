@@ -116,7 +116,8 @@ def test_current_streak_never_exceeds_the_longest(counted):
 @given(day_sets)
 def test_runs_cover_exactly_the_counted_days_without_touching(counted):
     found = runs(counted)
-    covered = [day for first, last in found for day in
-               (first + timedelta(days=n) for n in range((last - first).days + 1))]
+    covered = [
+        day for first, last in found for day in (first + timedelta(days=n) for n in range((last - first).days + 1))
+    ]
     assert sorted(covered) == sorted(counted) == covered
-    assert all(later[0] - earlier[1] > timedelta(days=1) for earlier, later in zip(found, found[1:]))
+    assert all(later[0] - earlier[1] > timedelta(days=1) for earlier, later in zip(found, found[1:], strict=False))

@@ -1,4 +1,5 @@
 """Personal API tokens: shown once, stored as a hash, usable at once, revoked at once."""
+
 from __future__ import annotations
 
 import hashlib
@@ -115,9 +116,17 @@ def test_a_use_racing_a_revocation_does_not_resurrect_the_token(api, store):
     assert store.get(keys.key(api.user_id, keys.token_sk(token["id"]))) is None
 
 
-@pytest.mark.parametrize("secret", [
-    "stk_", "stk_short", "stk_" + "A" * 42, "stk_" + "A" * 44, "stk_" + "A" * 42 + "!", "STK_" + "A" * 43,
-])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "stk_",
+        "stk_short",
+        "stk_" + "A" * 42,
+        "stk_" + "A" * 44,
+        "stk_" + "A" * 42 + "!",
+        "STK_" + "A" * 43,
+    ],
+)
 def test_malformed_secret_is_refused_without_a_read(store, secret):
     with pytest.raises(Unauthorized):
         tokens.verify(store, secret)

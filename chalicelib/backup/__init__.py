@@ -10,6 +10,7 @@ This package's ``__init__`` is imported by ``app.py`` on every cold start, for t
 it holds only the settings read from the environment and imports the machinery when a
 backup runs (callers import ``dump``, ``restore`` and ``destinations`` directly).
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,10 @@ def schedule_expression(value: str | None) -> str:
     """The EventBridge expression for the daily backup; a malformed one stops the deploy, not the backup."""
     expression = (value or DEFAULT_SCHEDULE).strip()
     if not _EXPRESSION.match(expression):
-        raise ValueError(f"{SCHEDULE_ENV}={expression!r} is not an EventBridge schedule: write "
-                         "cron(MIN HOUR DAY MONTH WEEKDAY YEAR) or rate(N days), e.g. cron(0 18 * * ? *)")
+        raise ValueError(
+            f"{SCHEDULE_ENV}={expression!r} is not an EventBridge schedule: write "
+            "cron(MIN HOUR DAY MONTH WEEKDAY YEAR) or rate(N days), e.g. cron(0 18 * * ? *)"
+        )
     return expression
 
 
@@ -75,11 +78,20 @@ def run_scheduled(client, table: str) -> dict:
     try:
         deleted = prune(destination, keep_days)
     except Exception as error:  # the new backup is complete and safe; old ones stay until the next run
-        log.error("retention after backup %s FAILED, old backups were kept: %s: %s",
-                  manifest["backup_id"], error.__class__.__name__, error)
+        log.error(
+            "retention after backup %s FAILED, old backups were kept: %s: %s",
+            manifest["backup_id"],
+            error.__class__.__name__,
+            error,
+        )
         deleted = []
-    summary = {"backup": f"{destination}/{manifest['backup_id']}", "items": manifest["item_count"],
-               "parts": len(manifest["parts"]), "bytes": manifest["bytes"], "deleted": deleted}
+    summary = {
+        "backup": f"{destination}/{manifest['backup_id']}",
+        "items": manifest["item_count"],
+        "parts": len(manifest["parts"]),
+        "bytes": manifest["bytes"],
+        "deleted": deleted,
+    }
     log.info("backup of table %s complete: %s", table, summary)
     observability.backup_export(items=manifest["item_count"], size_bytes=manifest["bytes"])
     return summary

@@ -5,6 +5,7 @@ A line is ``{"Item": {...}}`` (the layout of DynamoDB's own S3 export), with bin
 The canonical form (sets sorted, numbers normalised, keys sorted) is what checksums hash:
 two items that DynamoDB considers equal hash the same whatever order a set came back in.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,11 +16,11 @@ from decimal import Decimal
 from .. import keys
 
 KEY_ATTRIBUTES = tuple(k["AttributeName"] for k in keys.TABLE_DEFINITION["KeySchema"])
-DIGEST_MODULUS = 2 ** 256
+DIGEST_MODULUS = 2**256
 
 
 def _value_to_json(value: dict) -> dict:
-    (kind, inner), = value.items()
+    ((kind, inner),) = value.items()
     if kind == "B":
         return {"B": base64.b64encode(inner).decode("ascii")}
     if kind == "BS":
@@ -32,7 +33,7 @@ def _value_to_json(value: dict) -> dict:
 
 
 def _value_from_json(value: dict) -> dict:
-    (kind, inner), = value.items()
+    ((kind, inner),) = value.items()
     if kind == "B":
         return {"B": base64.b64decode(inner, validate=True)}
     if kind == "BS":
@@ -62,7 +63,7 @@ def decode_line(line: bytes) -> dict:
     """A raw item from one backup line; ``ValueError`` when the line is not a typed item."""
     record = json.loads(line)
     if not isinstance(record, dict) or not isinstance(record.get("Item"), dict):
-        raise ValueError("a backup line is a JSON object {\"Item\": {...}}")
+        raise ValueError('a backup line is a JSON object {"Item": {...}}')
     item = from_json(record["Item"])
     missing = [k for k in KEY_ATTRIBUTES if k not in item]
     if missing:
@@ -76,7 +77,7 @@ def _number(text: str) -> str:
 
 
 def _canonical_value(value: dict):
-    (kind, inner), = value.items()
+    ((kind, inner),) = value.items()
     if kind == "N":
         return {"N": _number(inner)}
     if kind == "NS":

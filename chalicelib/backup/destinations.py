@@ -4,14 +4,15 @@ Both expose the same few verbs over names relative to one root (``<base>/<table>
 the export, the restore and the retention share one code path. A backup is the folder
 ``<backup id>/`` holding its parts and, written last, ``manifest.json``.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 import shutil
 import tempfile
-from pathlib import Path
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 S3_DEFAULT_PREFIX = "backups"
 
@@ -95,8 +96,11 @@ class LocalDirectory(Destination):
             return
         for path in sorted(self.root.rglob("*")):
             relative = path.relative_to(self.root).as_posix()
-            if path.is_file() and relative.startswith(prefix) and not any(
-                    part.startswith(".") for part in relative.split("/")):
+            if (
+                path.is_file()
+                and relative.startswith(prefix)
+                and not any(part.startswith(".") for part in relative.split("/"))
+            ):
                 yield relative, path.stat().st_size
 
     def delete(self, names: Sequence[str]) -> None:
@@ -146,15 +150,14 @@ class S3Prefix(Destination):
             yield path
 
     def list(self, prefix: str = "") -> Iterator[tuple[str, int]]:
-        pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self.prefix + prefix)
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix + prefix)
         for page in pages:
             for entry in page.get("Contents", []):
-                yield entry["Key"][len(self.prefix):], entry["Size"]
+                yield entry["Key"][len(self.prefix) :], entry["Size"]
 
     def delete(self, names: Sequence[str]) -> None:
         for start in range(0, len(names), 1000):  # DeleteObjects takes at most 1,000 keys
-            chunk = [{"Key": self.prefix + n} for n in names[start:start + 1000]]
+            chunk = [{"Key": self.prefix + n} for n in names[start : start + 1000]]
             response = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": chunk, "Quiet": True})
             if response.get("Errors"):
                 first = response["Errors"][0]
@@ -171,7 +174,7 @@ def for_table(base: str, table: str, s3=None) -> Destination:
     """The root for ``table``'s backups under ``base``: a directory, or ``s3://bucket[/prefix]``
     (prefix ``backups`` when omitted); backups go to ``<base>/<table>/<backup id>/``."""
     if base.startswith("s3://"):
-        bucket, _, prefix = base[len("s3://"):].partition("/")
+        bucket, _, prefix = base[len("s3://") :].partition("/")
         if not bucket:
             raise ValueError(f"{base!r} names no bucket: write s3://BUCKET[/PREFIX]")
         prefix = prefix.strip("/") or S3_DEFAULT_PREFIX
@@ -184,7 +187,7 @@ def split_source(source: str, s3=None) -> tuple[Destination, str]:
     as (the root that holds it, its id)."""
     trimmed = source.rstrip("/")
     if trimmed.startswith("s3://"):
-        bucket, _, rest = trimmed[len("s3://"):].partition("/")
+        bucket, _, rest = trimmed[len("s3://") :].partition("/")
         root, _, backup_id = rest.rpartition("/")
         if not bucket or not backup_id:
             raise ValueError(f"{source!r} is not a backup address: write s3://BUCKET/PREFIX/TABLE/BACKUP_ID")

@@ -5,6 +5,7 @@ bytes and by items), uploading each finished part. Only when every segment has f
 every part is stored is ``manifest.json`` written, with each part's item count and SHA-256:
 a backup without a manifest is incomplete, whatever parts it holds.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -15,13 +16,14 @@ import os
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 from .. import keys
-from . import codec, table as ddb
+from . import codec
+from . import table as ddb
 from .destinations import Destination, MissingObject
 
 log = logging.getLogger("studytracker.backup")
@@ -48,12 +50,12 @@ class BackupCorrupt(Exception):
 
 
 def new_backup_id(moment: datetime | None = None) -> str:
-    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime(ID_FORMAT)
+    return (moment or datetime.now(UTC)).astimezone(UTC).strftime(ID_FORMAT)
 
 
 def backup_time(backup_id: str) -> datetime | None:
     try:
-        return datetime.strptime(backup_id[:16], ID_FORMAT).replace(tzinfo=timezone.utc)
+        return datetime.strptime(backup_id[:16], ID_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -85,7 +87,7 @@ class _Part:
     digest: int = 0
 
     @classmethod
-    def open(cls, backup_id: str, segment: int, sequence: int, scratch: str) -> "_Part":
+    def open(cls, backup_id: str, segment: int, sequence: int, scratch: str) -> _Part:
         name = f"{backup_id}/part-s{segment:02d}-{sequence:05d}.jsonl.gz"
         handle, path = tempfile.mkstemp(prefix="part-", suffix=".jsonl.gz", dir=scratch)
         hashed = _HashingFile(os.fdopen(handle, "wb"))
@@ -103,8 +105,13 @@ class _Part:
     def close(self) -> dict:
         self.zipped.close()
         self.hashed.raw.close()
-        return {"name": self.name, "items": self.items, "bytes": self.hashed.size,
-                "uncompressed_bytes": self.uncompressed, "sha256": self.hashed.sha256.hexdigest()}
+        return {
+            "name": self.name,
+            "items": self.items,
+            "bytes": self.hashed.size,
+            "uncompressed_bytes": self.uncompressed,
+            "sha256": self.hashed.sha256.hexdigest(),
+        }
 
     def discard(self) -> None:
         try:
@@ -128,9 +135,19 @@ class _Totals:
             self.digest = (self.digest + part.digest) % codec.DIGEST_MODULUS
 
 
-def _export_segment(client, table_name: str, destination: Destination, backup_id: str, segment: int,
-                    segments: int, limits: tuple[int, int], totals: _Totals, stop: threading.Event,
-                    progress: Callable[[int], None] | None, scratch: str) -> None:
+def _export_segment(
+    client,
+    table_name: str,
+    destination: Destination,
+    backup_id: str,
+    segment: int,
+    segments: int,
+    limits: tuple[int, int],
+    totals: _Totals,
+    stop: threading.Event,
+    progress: Callable[[int], None] | None,
+    scratch: str,
+) -> None:
     max_bytes, max_items = limits
     sequence, part, unreported = 0, None, 0
     try:
@@ -159,14 +176,22 @@ def _export_segment(client, table_name: str, destination: Destination, backup_id
             part.discard()
 
 
-def export_table(client, table_name: str, destination: Destination, *, backup_id: str | None = None,
-                 segments: int = SEGMENTS, max_part_bytes: int = MAX_PART_BYTES,
-                 max_part_items: int = MAX_PART_ITEMS, progress: Callable[[int], None] | None = None) -> dict:
+def export_table(
+    client,
+    table_name: str,
+    destination: Destination,
+    *,
+    backup_id: str | None = None,
+    segments: int = SEGMENTS,
+    max_part_bytes: int = MAX_PART_BYTES,
+    max_part_items: int = MAX_PART_ITEMS,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
     """Back up the whole of ``table_name`` into ``destination``; returns the manifest.
 
     Raises ``BackupFailed`` (and writes no manifest) when any segment fails.
     """
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     backup_id = backup_id or new_backup_id(started)
     if any(True for _ in destination.list(f"{backup_id}/")):
         raise BackupFailed(f"{destination}/{backup_id} already exists: a backup id is used once")
@@ -175,8 +200,19 @@ def export_table(client, table_name: str, destination: Destination, *, backup_id
 
     def run(segment: int) -> None:
         try:
-            _export_segment(client, table_name, destination, backup_id, segment, segments,
-                            (max_part_bytes, max_part_items), totals, stop, progress, scratch)
+            _export_segment(
+                client,
+                table_name,
+                destination,
+                backup_id,
+                segment,
+                segments,
+                (max_part_bytes, max_part_items),
+                totals,
+                stop,
+                progress,
+                scratch,
+            )
         except Exception as error:  # every failure is reported; the first one stops the others
             errors.append((segment, error))
             stop.set()
@@ -198,12 +234,17 @@ def export_table(client, table_name: str, destination: Destination, *, backup_id
         raise BackupFailed(f"segment {segment} of {segments} failed: {error.__class__.__name__}: {error}") from error
     parts = sorted(totals.parts, key=lambda p: p["name"])
     manifest = {
-        "format": FORMAT, "backup_id": backup_id, "table": table_name,
+        "format": FORMAT,
+        "backup_id": backup_id,
+        "table": table_name,
         "started_at": started.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "segments": segments, "item_count": sum(p["items"] for p in parts),
-        "item_types": dict(sorted(totals.types.items())), "items_digest": f"{totals.digest:064x}",
-        "bytes": sum(p["bytes"] for p in parts), "parts": parts,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "segments": segments,
+        "item_count": sum(p["items"] for p in parts),
+        "item_types": dict(sorted(totals.types.items())),
+        "items_digest": f"{totals.digest:064x}",
+        "bytes": sum(p["bytes"] for p in parts),
+        "parts": parts,
     }
     destination.put_bytes(f"{backup_id}/{MANIFEST}", json.dumps(manifest, indent=1).encode())
     return manifest
@@ -216,11 +257,17 @@ def read_manifest(destination: Destination, backup_id: str) -> dict:
         raise BackupIncomplete(
             f"{destination}/{backup_id} has no {MANIFEST}: the backup is incomplete (it failed or is still "
             "being written) or the address is wrong. List complete backups with "
-            "`python -m studytracker backups list`.") from None
+            "`python -m studytracker backups list`."
+        ) from None
     except ValueError as error:
-        raise BackupIncomplete(f"{destination}/{backup_id}/{MANIFEST} is not valid JSON ({error}): "
-                               "use another backup") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("parts"), list):
+        raise BackupIncomplete(
+            f"{destination}/{backup_id}/{MANIFEST} is not valid JSON ({error}): use another backup"
+        ) from None
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or not isinstance(manifest.get("parts"), list)
+    ):
         raise BackupIncomplete(f"{destination}/{backup_id}/{MANIFEST} is not a {FORMAT} manifest")
     return manifest
 
@@ -261,7 +308,7 @@ def prune(destination: Destination, keep_days: int, now: datetime | None = None)
     """
     if keep_days < 1:
         raise ValueError("keep_days must be at least 1")
-    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=keep_days)
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=keep_days)
     backups = list_backups(destination)
     complete = [b.backup_id for b in backups if b.complete]
     newest_complete = complete[-1] if complete else None

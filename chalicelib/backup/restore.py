@@ -10,6 +10,7 @@ Verify compares counts and per-item checksums: items are hashed in canonical typ
 summed per bucket of key hashes, so memory stays flat; only buckets that differ are read
 again to name the items that are missing, extra or different.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,12 +21,13 @@ import os
 import threading
 import time
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
-from . import codec, table as ddb
+from . import codec
+from . import table as ddb
 from .destinations import Destination, MissingObject
 from .dump import BackupCorrupt, read_manifest
 
@@ -71,8 +73,11 @@ def check_parts(destination: Destination, manifest: dict) -> None:
         if problem:
             problems.append(problem)
     if problems:
-        raise BackupCorrupt(f"backup {destination}/{manifest['backup_id']} is damaged, nothing was written: "
-                            + "; ".join(problems) + ". Restore another backup (`python -m studytracker backups list`).")
+        raise BackupCorrupt(
+            f"backup {destination}/{manifest['backup_id']} is damaged, nothing was written: "
+            + "; ".join(problems)
+            + ". Restore another backup (`python -m studytracker backups list`)."
+        )
 
 
 @contextlib.contextmanager
@@ -108,13 +113,14 @@ def _json_items(path: Path, part_name: str) -> Iterator[dict]:
 @dataclass
 class Checkpoint:
     """Lines written per part, saved atomically after every batch."""
+
     path: Path | None
     identity: dict
     written: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def load(cls, path: Path | None, identity: dict) -> "Checkpoint":
+    def load(cls, path: Path | None, identity: dict) -> Checkpoint:
         if path is not None and path.exists():
             saved = json.loads(path.read_text())
             if saved.get("identity") == identity:
@@ -148,8 +154,16 @@ def _key(item: dict) -> tuple:
     return tuple(json.dumps(item[k], sort_keys=True) for k in codec.KEY_ATTRIBUTES)
 
 
-def _restore_part(client, table: str, destination: Destination, part: dict, checkpoint: Checkpoint,
-                  stop: threading.Event, progress: Callable[[int], None] | None, counted: list) -> None:
+def _restore_part(
+    client,
+    table: str,
+    destination: Destination,
+    part: dict,
+    checkpoint: Checkpoint,
+    stop: threading.Event,
+    progress: Callable[[int], None] | None,
+    counted: list,
+) -> None:
     done = checkpoint.written.get(part["name"], 0)
     if done >= part["items"]:
         return
@@ -186,9 +200,17 @@ def _restore_part(client, table: str, destination: Destination, part: dict, chec
         raise BackupCorrupt(f"{part['name']} holds {lines} items, the manifest says {part['items']}")
 
 
-def restore(client, destination: Destination, backup_id: str, table: str, *, checkpoint: Path | None = None,
-            workers: int = 4, progress: Callable[[int], None] | None = None,
-            allow_nonempty: bool = False) -> RestoreResult:
+def restore(
+    client,
+    destination: Destination,
+    backup_id: str,
+    table: str,
+    *,
+    checkpoint: Path | None = None,
+    workers: int = 4,
+    progress: Callable[[int], None] | None = None,
+    allow_nonempty: bool = False,
+) -> RestoreResult:
     """Write every item of the backup into ``table``; resumes from ``checkpoint`` when it exists."""
     started = time.monotonic()
     manifest = read_manifest(destination, backup_id)
@@ -199,9 +221,11 @@ def restore(client, destination: Destination, backup_id: str, table: str, *, che
         state.written.clear()  # a new table holds nothing, whatever an old checkpoint says
     resumed_from = sum(min(state.written.get(p["name"], 0), p["items"]) for p in manifest["parts"])
     if not resumed_from and not allow_nonempty and not ddb.is_empty(client, table):
-        raise RestoreRefused(f"table {table} already holds items: a restore would overwrite those with the "
-                             "backup's versions and keep the rest. Restore into a new table name, or pass "
-                             "--into-nonempty to merge on purpose.")
+        raise RestoreRefused(
+            f"table {table} already holds items: a restore would overwrite those with the "
+            "backup's versions and keep the rest. Restore into a new table name, or pass "
+            "--into-nonempty to merge on purpose."
+        )
     if progress and resumed_from:
         progress(resumed_from)
     stop, counted = threading.Event(), [0]
@@ -226,9 +250,11 @@ def restore(client, destination: Destination, backup_id: str, table: str, *, che
         error = failures[0]
         if isinstance(error, BackupCorrupt):
             raise error
-        raise RestoreFailed(f"restore of {backup_id} into {table} stopped after {resumed_from + counted[0]} of "
-                            f"{manifest['item_count']} items ({error.__class__.__name__}: {error}). Run the same "
-                            "command again to resume from the checkpoint.") from error
+        raise RestoreFailed(
+            f"restore of {backup_id} into {table} stopped after {resumed_from + counted[0]} of "
+            f"{manifest['item_count']} items ({error.__class__.__name__}: {error}). Run the same "
+            "command again to resume from the checkpoint."
+        ) from error
     state.remove()
     return RestoreResult(manifest["item_count"], counted[0], resumed_from, created, time.monotonic() - started)
 
@@ -249,7 +275,7 @@ class _Tally:
         self.items += 1
         self.digest = (self.digest + item_hash) % codec.DIGEST_MODULUS
 
-    def merge(self, other: "_Tally") -> None:
+    def merge(self, other: _Tally) -> None:
         for bucket in range(BUCKETS):
             self.counts[bucket] += other.counts[bucket]
             self.sums[bucket] = (self.sums[bucket] + other.sums[bucket]) % codec.DIGEST_MODULUS
@@ -275,12 +301,19 @@ class VerifyReport:
         if self.table is None:
             return f"backup {self.source} is intact: {self.backup_items} items, every part matches its SHA-256"
         if self.ok:
-            return (f"table {self.table} holds exactly the {self.backup_items} items of {self.source} "
-                    "(counts and per-item checksums match)")
-        lines = [f"table {self.table} differs from {self.source}: backup {self.backup_items} items, "
-                 f"table {self.table_items} items"]
-        for label, keys_ in (("missing from the table", self.missing), ("not in the backup", self.extra),
-                             ("different", self.different)):
+            return (
+                f"table {self.table} holds exactly the {self.backup_items} items of {self.source} "
+                "(counts and per-item checksums match)"
+            )
+        lines = [
+            f"table {self.table} differs from {self.source}: backup {self.backup_items} items, "
+            f"table {self.table_items} items"
+        ]
+        for label, keys_ in (
+            ("missing from the table", self.missing),
+            ("not in the backup", self.extra),
+            ("different", self.different),
+        ):
             if keys_:
                 shown = ", ".join(keys_[:REPORT_LIMIT]) + (" ..." if len(keys_) > REPORT_LIMIT else "")
                 lines.append(f"  {len(keys_)} {label}: {shown}")
@@ -320,8 +353,9 @@ def _table_items(client, table: str, segments: int, consume: Callable[[int, Iter
         raise errors[0]
 
 
-def verify(client, destination: Destination, backup_id: str, table: str | None = None,
-           segments: int = 4) -> VerifyReport:
+def verify(
+    client, destination: Destination, backup_id: str, table: str | None = None, segments: int = 4
+) -> VerifyReport:
     """Check the backup's parts, then (with ``table``) that the table holds exactly its items."""
     manifest = read_manifest(destination, backup_id)
     check_parts(destination, manifest)
@@ -330,8 +364,10 @@ def verify(client, destination: Destination, backup_id: str, table: str | None =
     for _, json_item in _backup_items(destination, manifest):
         backup.add(json_item)
     if backup.items != manifest["item_count"] or f"{backup.digest:064x}" != manifest["items_digest"]:
-        raise BackupCorrupt(f"backup {source}: its parts hold {backup.items} items that do not add up to the "
-                            f"manifest's {manifest['item_count']} items and checksum")
+        raise BackupCorrupt(
+            f"backup {source}: its parts hold {backup.items} items that do not add up to the "
+            f"manifest's {manifest['item_count']} items and checksum"
+        )
     report = VerifyReport(source, table, backup.items)
     if table is None:
         return report
@@ -346,11 +382,23 @@ def verify(client, destination: Destination, backup_id: str, table: str | None =
     for tally in tallies:
         target.merge(tally)
     report.table_items = target.items
-    suspects = {b for b in range(BUCKETS)
-                if backup.counts[b] != target.counts[b] or backup.sums[b] != target.sums[b]}
+    suspects = {b for b in range(BUCKETS) if backup.counts[b] != target.counts[b] or backup.sums[b] != target.sums[b]}
     if not suspects:
         return report
-    # Second pass over the differing buckets only: name the items.
+    _name_differences(client, destination, manifest, table, segments, suspects, report)
+    return report
+
+
+def _name_differences(
+    client,
+    destination: Destination,
+    manifest: dict,
+    table: str,
+    segments: int,
+    suspects: set[int],
+    report: VerifyReport,
+) -> None:
+    """Second pass over the differing buckets only: name the missing, extra and different items."""
     expected: dict[bytes, tuple[str, int]] = {}
     for _, json_item in _backup_items(destination, manifest):
         key_hash, item_hash = codec.fingerprint(json_item)
@@ -370,4 +418,3 @@ def verify(client, destination: Destination, backup_id: str, table: str | None =
     report.missing = sorted(text for k, (text, _) in expected.items() if k not in found)
     report.extra = sorted(text for k, (text, _) in found.items() if k not in expected)
     report.different = sorted(text for k, (text, h) in expected.items() if k in found and found[k][1] != h)
-    return report

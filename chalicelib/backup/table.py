@@ -5,12 +5,13 @@ unchanged, so their few requests live here: a parallel segment Scan (the one pla
 belongs: whole-table operator work, never a request path), BatchWriteItem with backoff for
 what DynamoDB leaves unprocessed, and creating a table from ``keys.TABLE_DEFINITION``.
 """
+
 from __future__ import annotations
 
 import random
 import threading
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from .. import keys
 
@@ -25,11 +26,15 @@ class Unprocessed(Exception):
     """DynamoDB kept refusing part of a batch (throttling) after every retry."""
 
 
-def scan_segment(client, table: str, segment: int, total: int,
-                 stop: threading.Event | None = None) -> Iterator[dict]:
+def scan_segment(client, table: str, segment: int, total: int, stop: threading.Event | None = None) -> Iterator[dict]:
     """Every item of one segment of a parallel Scan, page by page, consistently read."""
-    request = {"TableName": table, "Segment": segment, "TotalSegments": total, "ConsistentRead": True,
-               "Limit": PAGE_ITEMS}
+    request = {
+        "TableName": table,
+        "Segment": segment,
+        "TotalSegments": total,
+        "ConsistentRead": True,
+        "Limit": PAGE_ITEMS,
+    }
     while True:
         if stop is not None and stop.is_set():
             return
@@ -48,9 +53,11 @@ def write_batch(client, table: str, items: list[dict], sleep: Callable[[float], 
         pending = (response.get("UnprocessedItems") or {}).get(table) or []
         if not pending:
             return
-        sleep(min(0.05 * 2 ** attempt, 5.0) * (0.5 + random.random()))
-    raise Unprocessed(f"DynamoDB left {len(pending)} items unprocessed after {WRITE_ATTEMPTS} attempts "
-                      "(throttled): run the same command again to resume")
+        sleep(min(0.05 * 2**attempt, 5.0) * (0.5 + random.random()))
+    raise Unprocessed(
+        f"DynamoDB left {len(pending)} items unprocessed after {WRITE_ATTEMPTS} attempts "
+        "(throttled): run the same command again to resume"
+    )
 
 
 def exists(client, table: str) -> bool:

@@ -1,15 +1,17 @@
 """The import API's schema: the query of POST /v1/imports and the report it answers with."""
+
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
 from ..models import Query, Response, Timezone
+from .csvfile import KnownSource
 from .rows import ImportFormatError
 from .values import DATE_FORMATS, known_date_format
 
-Source = Literal["toggl", "clockify", "timetagger", "auto"]
+Source = Literal[KnownSource, "auto"]
 
 
 def _date_format(text: str) -> str:
@@ -24,9 +26,9 @@ DateFormat = Annotated[str, Field(max_length=16, examples=["DD/MM/YYYY"]), After
 
 class ImportQuery(Query):
     source: Source = "auto"
-    date_format: Optional[DateFormat] = None
+    date_format: DateFormat | None = None
     # Times written without an offset are in this zone; by default the learner's (GET /v1/me).
-    timezone: Optional[Timezone] = None
+    timezone: Timezone | None = None
 
 
 class RejectedRow(Response):
@@ -35,17 +37,20 @@ class RejectedRow(Response):
 
 
 class ImportReport(Response):
-    source: Literal["toggl", "clockify", "timetagger"]
+    source: KnownSource
     timezone: str = Field(description="the zone times without an offset were read in")
     dry_run: bool = Field(description="true: nothing was stored; the counts say what an import would do")
     rows_read: int = Field(description="records after the header: created + duplicates + skipped + rejected")
     sessions_created: int
-    duplicates_skipped: int = Field(description="rows whose session exists already (imported before) "
-                                                "or repeats an earlier row of the file")
-    rows_skipped: int = Field(description="rows that are no session: group headings, totals, empty rows, "
-                                          "running timers")
+    duplicates_skipped: int = Field(
+        description="rows whose session exists already (imported before) or repeats an earlier row of the file"
+    )
+    rows_skipped: int = Field(
+        description="rows that are no session: group headings, totals, empty rows, running timers"
+    )
     skipped_by_reason: dict[str, int]
     rows_rejected: int
-    rejected: list[RejectedRow] = Field(description="the first rejected rows in file order (at most 100 over HTTP); "
-                                                    "rows_rejected counts them all")
+    rejected: list[RejectedRow] = Field(
+        description="the first rejected rows in file order (at most 100 over HTTP); rows_rejected counts them all"
+    )
     subjects_created: list[str]

@@ -3,6 +3,7 @@
 An `ImportRow` is a session ready to be stored; `Rejected` and `Skipped` say why
 a row was not, with the physical line it starts on so the learner can find it.
 """
+
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo

@@ -9,6 +9,7 @@ A session's id is derived from its row's import key and its user, so a repeated 
 an earlier one stored: nothing is created twice, a session the learner edited since is never
 overwritten, and an import that stopped halfway is completed by running it again.
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,7 +24,8 @@ from ..instants import format_instant, now
 from ..models import SubjectCreate
 from ..sessions import build_item, check_times
 from ..store import Store
-from .models import ImportQuery, ImportReport, RejectedRow
+from .csvfile import KnownSource
+from .models import ImportQuery, ImportReport, RejectedRow, Source
 from .parsers import detect_source, parse
 from .rows import ImportFormatError, ImportRow, Rejected, Skipped
 
@@ -54,9 +56,11 @@ def import_csv(store: Store, user: str, body: bytes, query: ImportQuery) -> Impo
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise BadRequest.field(
-            "body", f"is not UTF-8 text (byte {error.start} is not valid UTF-8)",
+            "body",
+            f"is not UTF-8 text (byte {error.start} is not valid UTF-8)",
             f"The file is not UTF-8 text (byte {error.start}). Export it again from the time tracker, or save "
-            "it from your spreadsheet as 'CSV UTF-8'.") from None
+            "it from your spreadsheet as 'CSV UTF-8'.",
+        ) from None
     try:
         return import_rows(store, user, text, query.source, query.timezone, query.date_format)
     except ImportFormatError as error:
@@ -70,8 +74,16 @@ def _bad_file(message: str) -> BadRequest:
     return BadRequest(message, [{"field": field, "problem": message}])
 
 
-def import_rows(store: Store, user: str, lines: Lines, source: str = "auto", timezone: str | None = None,
-                date_format: str | None = None, dry_run: bool = False, listed: int = LISTED) -> ImportReport:
+def import_rows(
+    store: Store,
+    user: str,
+    lines: Lines,
+    source: Source = "auto",
+    timezone: str | None = None,
+    date_format: str | None = None,
+    dry_run: bool = False,
+    listed: int = LISTED,
+) -> ImportReport:
     """Import an export for ``user``: ``lines`` is its whole text, or a callable opening it afresh
     (for two-pass date detection). Times without an offset are read in ``timezone``, by default the
     user's. ``dry_run`` stores nothing and reports what an import would do.
@@ -99,7 +111,8 @@ def import_rows(store: Store, user: str, lines: Lines, source: str = "auto", tim
         done = "checked" if dry_run else f"imported ({run.created} sessions created)"
         raise ImportInterrupted(
             f"{error} The rows before it were {done}; importing the corrected file again adds only the rest.",
-            run.report()) from None
+            run.report(),
+        ) from None
     run.store_chunk(chunk)
     return run.report()
 
@@ -153,14 +166,18 @@ class _Subjects:
         self.created.append(name)
         return subject_id
 
-    def id_for(self, name: str) -> str | None:
-        return self.ids[keys.subject_name_sk(name)]
+    def id_for(self, name: str) -> str:
+        """The id of a subject ``resolve`` found or created: never asked in a dry run, which creates none."""
+        subject_id = self.ids[keys.subject_name_sk(name)]
+        if subject_id is None:
+            raise RuntimeError(f"subject {name!r} was not created (a dry run stores no sessions)")
+        return subject_id
 
 
 class _Run:
     """The counts of one import, and the storing of one chunk at a time."""
 
-    def __init__(self, store: Store, user: str, source: str, zone: str, dry_run: bool, listed: int):
+    def __init__(self, store: Store, user: str, source: KnownSource, zone: str, dry_run: bool, listed: int):
         self.store, self.user, self.source, self.zone = store, user, source, zone
         self.dry_run, self.listed = dry_run, listed
         self.subjects = _Subjects(store, user, dry_run)
@@ -186,24 +203,48 @@ class _Run:
                 self.duplicates += 1  # the same session twice in the file
             else:
                 fresh[sid] = row
-        existing = {item["id"] for item in self.store.batch_get(
-            [keys.key(self.user, keys.session_sk(sid)) for sid in fresh], ["id"])}
+        existing = {
+            item["id"]
+            for item in self.store.batch_get([keys.key(self.user, keys.session_sk(sid)) for sid in fresh], ["id"])
+        }
         missing = {sid: row for sid, row in fresh.items() if sid not in existing}
         self.duplicates += len(existing)
         self.created += len(missing)
         if not self.dry_run and missing:
             stamp = format_instant(moment)
-            self.store.batch_write(puts=[
-                build_item(self.user, sid, self.subjects.id_for(row.subject_name), row.started_at, row.ended_at,
-                           row.note, row.tags, 1, stamp, import_key=row.import_key, source=self.source)
-                for sid, row in missing.items()])
+            self.store.batch_write(
+                puts=[
+                    build_item(
+                        self.user,
+                        sid,
+                        self.subjects.id_for(row.subject_name),
+                        row.started_at,
+                        row.ended_at,
+                        row.note,
+                        row.tags,
+                        1,
+                        stamp,
+                        import_key=row.import_key,
+                        source=self.source,
+                    )
+                    for sid, row in missing.items()
+                ]
+            )
 
     def report(self) -> ImportReport:
         return ImportReport(
-            source=self.source, timezone=self.zone, dry_run=self.dry_run, rows_read=self.rows_read,
-            sessions_created=self.created, duplicates_skipped=self.duplicates,
-            rows_skipped=sum(self.skipped.values()), skipped_by_reason=dict(self.skipped),
-            rows_rejected=self.rejected_total, rejected=self.rejected, subjects_created=self.subjects.created)
+            source=self.source,
+            timezone=self.zone,
+            dry_run=self.dry_run,
+            rows_read=self.rows_read,
+            sessions_created=self.created,
+            duplicates_skipped=self.duplicates,
+            rows_skipped=sum(self.skipped.values()),
+            skipped_by_reason=dict(self.skipped),
+            rows_rejected=self.rejected_total,
+            rejected=self.rejected,
+            subjects_created=self.subjects.created,
+        )
 
 
 def _session_problem(row: ImportRow, moment: datetime) -> str | None:

@@ -3,8 +3,9 @@
 Each reader returns a value or raises RowProblem with a reason naming the bad
 cell, so one malformed row never stops the rest of the file.
 """
+
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from ..instants import to_utc
 from .rows import ImportFormatError, RowProblem
@@ -99,7 +100,7 @@ def local_instants(wall: datetime, zone: tzinfo) -> list[datetime]:
     if first is None or second is None or second > first:
         return []
     offsets = [first] if first == second else [first, second]
-    return [(wall - offset).replace(tzinfo=timezone.utc) for offset in offsets]
+    return [(wall - offset).replace(tzinfo=UTC) for offset in offsets]
 
 
 def nonexistent(what: str, wall: datetime, zone: tzinfo) -> RowProblem:
@@ -113,7 +114,7 @@ def parse_instant(value: str, zone: tzinfo) -> datetime:
     """A TimeTagger start/stop: Unix seconds, ISO 8601 with offset, or a local date and time."""
     if _UNIX_SECONDS.fullmatch(value):
         try:
-            return datetime.fromtimestamp(int(float(value)), timezone.utc)
+            return datetime.fromtimestamp(int(float(value)), UTC)
         except (OverflowError, OSError, ValueError):
             raise RowProblem(f"timestamp {value!r} is out of range") from None
     try:

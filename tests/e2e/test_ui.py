@@ -4,6 +4,7 @@ The stack is the dev runner (`python -m studytracker dev --in-memory`) on free p
 already running one named by STUDYTRACKER_E2E_URL. Screenshots of every screen, desktop and
 375 px wide, English and Japanese, land in artifacts/screenshots/ on every run.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,7 +19,7 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,8 +29,15 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
 # Without the background-networking flags Chromium keeps dialling Google, which this network refuses.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 SCREENS = ["today", "log", "subjects", "stats", "settings"]
@@ -90,7 +98,11 @@ def base_url():
     port, ddb_port = free_port(), free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "studytracker", "dev", "--port", str(port), "--ddb-port", str(ddb_port), "--in-memory"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         wait_for_ready(process)
         yield f"http://127.0.0.1:{port}/"
@@ -121,8 +133,12 @@ def page(browser, base_url, request):
     opened = context.new_page()
     opened.problems = []
     opened.on("pageerror", lambda error: opened.problems.append(f"page error: {error}"))
-    opened.on("console", lambda message: opened.problems.append(f"console: {message.text}")
-              if "Content Security Policy" in message.text else None)
+    opened.on(
+        "console",
+        lambda message: (
+            opened.problems.append(f"console: {message.text}") if "Content Security Policy" in message.text else None
+        ),
+    )
     opened.on("dialog", lambda dialog: dialog.accept())
     yield opened
     context.close()
@@ -174,7 +190,7 @@ def test_a_learner_times_logs_and_reviews_a_day_in_english_and_japanese(page):
     sign_in(page, f"e2e-{uuid.uuid4().hex[:8]}")
 
     # A day that started 12 hours ago keeps every session of this test inside today.
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     open_screen(page, "Settings", "Settings")
     page.get_by_label("Day starts at").select_option(str((now.hour + 12) % 24))
     page.get_by_label("Daily goal (minutes)").fill("60")
@@ -232,7 +248,7 @@ def test_a_learner_times_logs_and_reviews_a_day_in_english_and_japanese(page):
         page.get_by_role("button", name="Download CSV").click()
     assert exported.value.suggested_filename == "studytracker.csv"
 
-    for screen, heading in zip(SCREENS, ["Today", "Log", "Subjects", "Stats", "Settings"]):
+    for screen, heading in zip(SCREENS, ["Today", "Log", "Subjects", "Stats", "Settings"], strict=True):
         open_screen(page, heading, heading)
         shoot(page, f"{screen}-en")
 
@@ -246,7 +262,7 @@ def test_a_learner_times_logs_and_reviews_a_day_in_english_and_japanese(page):
     open_screen(page, "記録", "記録")
     expect(page.get_by_role("list", name="セッション").get_by_role("listitem")).to_have_count(2)
     expect(page.get_by_text("45 分")).to_be_visible()
-    for screen, heading in zip(SCREENS, ["今日", "記録", "科目", "統計", "設定"]):
+    for screen, heading in zip(SCREENS, ["今日", "記録", "科目", "統計", "設定"], strict=True):
         open_screen(page, heading, heading)
         shoot(page, f"{screen}-ja")
 
@@ -281,9 +297,23 @@ def test_cognito_sign_in_runs_the_pkce_code_flow_and_sign_out_clears_the_token(p
         path = urlsplit(route.request.url).path
         seen["authorization"].append(route.request.headers.get("authorization"))
         answers = {
-            "/v1/auth/config": (200, {"mode": "cognito", "domain": COGNITO, "client_id": "e2e-client", "redirect_path": ""}),
-            "/v1/me": (200, {"timezone": "UTC", "day_start_hour": 0, "week_start": "monday", "locale": "en",
-                             "daily_goal_minutes": None, "weekly_goal_minutes": None, "streak_min_minutes": 1, "version": 1}),
+            "/v1/auth/config": (
+                200,
+                {"mode": "cognito", "domain": COGNITO, "client_id": "e2e-client", "redirect_path": ""},
+            ),
+            "/v1/me": (
+                200,
+                {
+                    "timezone": "UTC",
+                    "day_start_hour": 0,
+                    "week_start": "monday",
+                    "locale": "en",
+                    "daily_goal_minutes": None,
+                    "weekly_goal_minutes": None,
+                    "streak_min_minutes": 1,
+                    "version": 1,
+                },
+            ),
             "/v1/subjects": (200, {"items": [], "next_cursor": None}),
             "/v1/sessions": (200, {"items": [], "next_cursor": None}),
         }
@@ -304,8 +334,12 @@ def test_cognito_sign_in_runs_the_pkce_code_flow_and_sign_out_clears_the_token(p
         assert challenge == seen["challenge"]
         assert form["grant_type"] == ["authorization_code"] and form["code"] == ["the-code"]
         assert form["redirect_uri"] == [base_url]
-        route.fulfill(status=200, content_type="application/json", headers={"Access-Control-Allow-Origin": "*"},
-                      body=json.dumps({"access_token": "the-access-token", "token_type": "Bearer", "expires_in": 3600}))
+        route.fulfill(
+            status=200,
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": "*"},
+            body=json.dumps({"access_token": "the-access-token", "token_type": "Bearer", "expires_in": 3600}),
+        )
 
     def logout(route):
         assert parse_qs(urlsplit(route.request.url).query)["logout_uri"] == [base_url]

@@ -1,0 +1,122 @@
+"""What every infra file is rendered from: the stages, the names Chalice gives things, and
+``.chalice/config.json``, read per stage."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ..localenv import ROOT
+
+APP = "studytracker"
+STAGES = ("dev", "prod")
+API_STAGE = "api"
+BACKUP_PREFIX = "backups"  # chalicelib.backup.destinations.S3_DEFAULT_PREFIX; checked by tests/test_deploy.py
+API_THROTTLE = {"rate": 50, "burst": 100}  # requests per second per stage; a learner clicks, nobody streams
+# Without these the event source retries a failing batch until its records expire (24 h), blocking
+# the shard; the projection parks bad records itself, so a failure here is an outage, not bad data.
+STREAM_SOURCE = {"MaximumRetryAttempts": 10, "BisectBatchOnFunctionError": True, "MaximumRecordAgeInSeconds": 21600}
+# CloudFormation parameters that differ by stage (Chalice's own settings live in .chalice/config.json).
+STAGE_PARAMETERS = {
+    "dev": {"LogRetentionDays": "14", "MonthlyBudgetUsd": "5"},
+    "prod": {"LogRetentionDays": "90", "MonthlyBudgetUsd": "10"},
+}
+# Stack output -> the environment variable the app reads it from.
+OUTPUT_ENV = {
+    "TableName": "STUDYTRACKER_TABLE",
+    "StreamArn": "STUDYTRACKER_STREAM_ARN",
+    "BackupBucketName": "STUDYTRACKER_BACKUP_BUCKET",
+    "UserPoolId": "COGNITO_USER_POOL_ID",
+    "UserPoolClientId": "COGNITO_CLIENT_IDS",
+    "HostedUiDomain": "COGNITO_DOMAIN",
+}
+
+
+# -- names -----------------------------------------------------------------------------------------
+def function_name(stage: str, function: str) -> str:
+    """The deployed Lambda's name, as chalice deploy makes it (the SAM template is told to match)."""
+    return f"{APP}-{stage}" if function == "api_handler" else f"{APP}-{stage}-{function}"
+
+
+def cfn_name(name: str) -> str:
+    """CamelCase as chalice package names resources (its API handler function is special-cased)."""
+    if name == "api_handler":
+        return "APIHandler"
+    return camel(name)
+
+
+def camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name) if part)
+
+
+def failure_queue_name(stage: str) -> str:
+    return f"{APP}-{stage}-stream-failures"
+
+
+def config_path(root: Path = ROOT) -> Path:
+    return root / ".chalice" / "config.json"
+
+
+def policy_path(stage: str, function: str, root: Path = ROOT) -> Path:
+    return root / ".chalice" / f"policy-{stage}-{function}.json"
+
+
+def resources_path(root: Path = ROOT) -> Path:
+    return root / "infra" / "resources.yaml"
+
+
+def merge_path(stage: str, root: Path = ROOT) -> Path:
+    return root / "infra" / f"sam-merge-{stage}.yaml"
+
+
+# -- the stage's configuration ---------------------------------------------------------------------
+def load_config(root: Path = ROOT) -> dict:
+    return json.loads(config_path(root).read_text())
+
+
+def stage_config(config: dict, stage: str) -> dict:
+    try:
+        return config["stages"][stage]
+    except KeyError:
+        stages = ", ".join(config["stages"])
+        raise SystemExit(f"error: .chalice/config.json has no stage {stage!r} (stages: {stages})") from None
+
+
+def functions(config: dict, stage: str) -> list[str]:
+    return list(stage_config(config, stage).get("lambda_functions", {}))
+
+
+def platform_needs(config: dict, stage: str, function: str) -> list[str]:
+    """PLATFORM grants the function's configuration calls for."""
+    needs = ["logs"]
+    if stage_config(config, stage).get("xray"):
+        needs.append("xray")
+    if function in stream_functions():
+        needs += ["stream", "on-failure"]
+    return needs
+
+
+def stream_functions() -> list[str]:
+    """Functions fed by the table's stream (app.py's @app.on_dynamodb_record handlers)."""
+    return ["on_table_change"]
+
+
+def stage_values(config: dict, stage: str) -> dict[str, str]:
+    """The names ARNs are built from, read from the stage's environment (written by `infra deploy`)."""
+    env = stage_config(config, stage).get("environment_variables", {})
+    match = re.fullmatch(r"arn:([\w-]+):dynamodb:([\w-]+):(\d{12}):table/.+", env.get("STUDYTRACKER_STREAM_ARN", ""))
+    if not match:
+        raise SystemExit(
+            f"error: stage {stage}: STUDYTRACKER_STREAM_ARN is not a DynamoDB stream ARN: "
+            "run `python -m studytracker infra deploy --stage STAGE`"
+        )
+    partition, region, account = match.groups()
+    return {
+        "partition": partition,
+        "region": region,
+        "account": account,
+        "table": env["STUDYTRACKER_TABLE"],
+        "bucket": env["STUDYTRACKER_BACKUP_BUCKET"],
+        "failure_queue": failure_queue_name(stage),
+    }

@@ -10,8 +10,10 @@ from chalicelib import (
     backup,
     cors,
     export,
+    faults,
     http,
     projection,
+    runtime,
     sessions,
     settings,
     signin,
@@ -21,7 +23,7 @@ from chalicelib import (
     tokens,
     webui,
 )
-from chalicelib.errors import AppError, Unauthorized
+from chalicelib.errors import Unauthorized
 from chalicelib.imports import models as import_models
 from chalicelib.imports import service as imports
 from chalicelib.models import (
@@ -58,17 +60,25 @@ def map_errors(event, get_response):
             auth.principal(event.context)  # 401 before a handler reads, and so validates, the body
         http.raw_body(event)
         return get_response(event)
-    except AppError as error:  # raised before a view runs; views answer theirs (end of this file)
-        return cors.with_cors(http.error_response(error), app.api.cors)
+    except Exception as error:  # raised before a view runs; views answer theirs (end of this file)
+        answer_as = http.as_app_error(error)
+        if answer_as is None:
+            raise
+        return cors.with_cors(http.error_response(answer_as), app.api.cors)
 
 
-@app.authorizer(ttl_seconds=60)
+@app.authorizer(ttl_seconds=auth.AUTHORIZER_TTL_SECONDS)
 def authorizer(auth_request):
-    # Invalid tokens pass as 'anonymous' so the app answers 401 with its own error body everywhere.
+    # Invalid tokens pass as 'anonymous' so the app answers 401 with its own error body everywhere;
+    # a token that could not be looked up (DynamoDB failing) passes as 'anonymous' too, and answers 503.
     try:
         return AuthResponse(routes=["*"], principal_id=auth.authenticate(auth_request.token))
     except Unauthorized as error:
         return AuthResponse(routes=["*"], principal_id=auth.ANONYMOUS, context={"reason": error.message})
+    except Exception as error:
+        if not faults.is_dependency_failure(error):
+            raise
+        return AuthResponse(routes=["*"], principal_id=auth.ANONYMOUS, context={"reason": auth.UNAVAILABLE})
 
 
 def requires_sign_in(event) -> bool:
@@ -287,7 +297,7 @@ def import_sessions():
 # -- backup schedule -----------------------------------------------------------------------------
 @app.schedule(backup.SCHEDULE, description="Daily export of the whole table (STUDYTRACKER_BACKUP_SCHEDULE)")
 def backup_table(event):
-    return backup.run_scheduled(store().client, store().table_name)
+    return backup.run_scheduled(runtime.background_client(), store().table_name)
 
 
 # -- background ----------------------------------------------------------------------------------
@@ -296,5 +306,7 @@ def on_table_change(event):
     return projection.handle_records(store(), event)
 
 
-# Last, once every route is registered: each view answers the AppError it raises (see http.answer_errors_in_views).
+# Last, once every route is registered: writes take an Idempotency-Key (an import repeats harmlessly
+# by itself, so it writes as it goes), and each view answers the AppError it raises.
+http.make_writes_idempotent(app, caller, self_idempotent=frozenset({"/v1/imports"}))
 http.answer_errors_in_views(app.routes)

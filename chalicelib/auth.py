@@ -24,13 +24,16 @@ import re
 import time
 from pathlib import Path
 
-from . import runtime, tokens
+from . import faults, runtime, tokens
 from .errors import AppError, Unauthorized
 
 LOCAL_PREFIX = "stl1."
 LOCAL_TOKEN_DAYS = 30
 USER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 ANONYMOUS = "anonymous"
+UNAVAILABLE = "unavailable"  # the authorizer's reason when the token store did not answer
+# API Gateway caches an authorizer's answer per token this long: an 'unavailable' one too.
+AUTHORIZER_TTL_SECONDS = 60
 MAX_TOKEN_LENGTH = 8192
 log = logging.getLogger("studytracker")
 
@@ -156,9 +159,15 @@ def authenticate(header: str | None) -> str:
 
 
 def principal(request_context: dict) -> str:
-    """The user id the authorizer verified for this request, or ``Unauthorized`` with its reason."""
+    """The user id the authorizer verified for this request, or ``Unauthorized`` with its reason
+    (``Unavailable`` when the authorizer could not look the token up)."""
     context = request_context.get("authorizer") or {}
     if context.get("principalId") in (None, "", ANONYMOUS):
+        if context.get("reason") == UNAVAILABLE:
+            raise faults.Unavailable(
+                f"Your API token could not be checked just now (the database did not answer): "
+                f"try again in {AUTHORIZER_TTL_SECONDS} seconds."
+            ).retrying_after(AUTHORIZER_TTL_SECONDS)
         raise Unauthorized(context.get("reason") or "Sign in first.")
     return context["principalId"]
 

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalice import Response
 from pydantic import BaseModel, ValidationError
 
+from . import faults, idempotency, runtime
 from .errors import AppError, BadRequest, PayloadTooLarge
+from .store import Store
 
 if TYPE_CHECKING:
     from .export import Export
@@ -119,7 +121,19 @@ def download(export: Export) -> Response:
 
 
 def error_response(error: AppError) -> Response:
-    return ok(error.body(), error.status)
+    retry_after = getattr(error, "retry_after", None)
+    return ok(error.body(), error.status, {"Retry-After": str(retry_after)} if retry_after else None)
+
+
+def as_app_error(error: Exception) -> AppError | None:
+    """The AppError an exception answers as: itself, ``Unavailable`` for a dependency's failure, or
+    None for a bug (Chalice then answers its 500 and logs the traceback)."""
+    if isinstance(error, AppError):
+        return error
+    if faults.is_dependency_failure(error):
+        log.warning("dependency failure: %s: %s", type(error).__name__, error)
+        return faults.Unavailable()
+    return None
 
 
 def answering_errors(view: Callable) -> Callable:
@@ -129,8 +143,45 @@ def answering_errors(view: Callable) -> Callable:
     def answer(*args, **kwargs):
         try:
             return view(*args, **kwargs)
-        except AppError as error:
-            return error_response(error)
+        except Exception as error:
+            answer_as = as_app_error(error)
+            if answer_as is None:
+                raise
+            return error_response(answer_as)
+
+    return answer
+
+
+def make_writes_idempotent(app, caller: Callable[[], str], self_idempotent: frozenset[str] = frozenset()) -> None:
+    """Give every signed-in POST, PATCH and DELETE under /v1/ the ``Idempotency-Key`` header
+    (see ``idempotency``). Views on ``self_idempotent`` paths write as they go (an import, whose
+    writes repeat harmlessly); the others' writes wait for the transaction that stores the answer."""
+    for path, methods in app.routes.items():
+        for method, route in methods.items():
+            if path.startswith("/v1/") and method in idempotency.WRITE_METHODS and route.authorizer is not None:
+                route.view_function = _idempotent(app, caller, route.view_function, path not in self_idempotent)
+
+
+def _idempotent(app, caller: Callable[[], str], view: Callable, deferred: bool) -> Callable:
+    @functools.wraps(view)
+    def answer(*args, **kwargs):
+        request = app.current_request
+        raw = (request.headers or {}).get(idempotency.HEADER.lower())
+        if raw is None:
+            return view(*args, **kwargs)
+        key = idempotency.parse_key(raw)
+        route = request.context.get("resourcePath", "")
+        fingerprint = idempotency.fingerprint(request.method, route, dict(request.uri_params or {}), raw_body(request))
+
+        def execute(unit: Store) -> idempotency.Answer:
+            with runtime.using(unit if deferred else runtime.shared_store()):
+                response = view(*args, **kwargs)
+            return idempotency.Answer(response.status_code, dict(response.headers or {}), response.body or "")
+
+        shared = runtime.shared_store()
+        answered = idempotency.run(shared, caller(), key, fingerprint, execute)
+        headers: dict[str, str | list[str]] = {**answered.headers}
+        return Response(body=answered.body, status_code=answered.status, headers=headers)
 
     return answer
 

@@ -12,6 +12,10 @@ touches only the caller's partition. Sort keys by item type:
     STREAK                     projection: the user's runs of counted days
     TOKEN#<id>                 a personal API token's metadata
     PARKED#<ts>#<event id>     a stream record the projection could not process
+    IDEM#<Idempotency-Key>     a write's stored answer, for its retries (expires: EXPIRES_AT)
+
+Items that expire carry ``EXPIRES_AT`` (epoch seconds), the table's TTL attribute
+(``TIME_TO_LIVE``: CreateTable cannot set it, so whoever creates a table applies it).
 
 Sessions are also indexed by start time in the local secondary index ``LSI1``
 (``LSI1SK = <started_at>#<id>``): an LSI reads consistently, so the projection
@@ -62,6 +66,9 @@ DAY_PREFIX = "DAY#"
 TOKEN_PREFIX = "TOKEN#"
 TOKEN_HASH_PREFIX = "TOKENHASH#"
 PARKED_PREFIX = "PARKED#"
+IDEMPOTENCY_PREFIX = "IDEM#"
+EXPIRES_AT = "expires_at"
+TIME_TO_LIVE = {"AttributeName": EXPIRES_AT, "Enabled": True}
 
 
 def user_pk(user_id: str) -> str:
@@ -109,6 +116,15 @@ def token_hash_key(secret_hash: str) -> dict:
     return {"PK": TOKEN_HASH_PREFIX + secret_hash, "SK": TOKEN_HASH_PREFIX + secret_hash}
 
 
+def idempotency_sk(idempotency_key: str) -> str:
+    return IDEMPOTENCY_PREFIX + idempotency_key
+
+
+def key_of(item: dict) -> dict:
+    """The key attributes of a whole item."""
+    return {"PK": item["PK"], "SK": item["SK"]}
+
+
 def parked_sk(stamp: str, event_id: str) -> str:
     return f"{PARKED_PREFIX}{stamp}#{event_id}"
 
@@ -123,6 +139,7 @@ def item_type(sk: str) -> str:
         (TOKEN_HASH_PREFIX, "token_hash"),
         (TOKEN_PREFIX, "token"),
         (PARKED_PREFIX, "parked"),
+        (IDEMPOTENCY_PREFIX, "idempotency"),
     ):
         if sk.startswith(prefix):
             return kind

@@ -162,6 +162,11 @@ class PageQuery(Query):
 class TimerStart(Request):
     subject_id: Id
     note: Note = ""
+    started_at: Instant | None = Field(
+        None,
+        description="When the learner pressed start, for a start sent later (offline): at most 24 hours ago "
+        "and at most 5 minutes ahead of the server's clock. Default: now.",
+    )
 
 
 class TimerStop(Request):

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import export, signin, stats_models, tokens
+from . import export, idempotency, signin, stats_models, tokens
 from .imports import models as import_models
 from .models import (
     Error,
@@ -48,6 +48,8 @@ ERRORS = {
     404: "No such resource for this user (another user's resource looks missing too).",
     409: "Conflict: a stale If-Match version, a duplicate, or a state that forbids the change.",
     413: "The request body is larger than 1 MB.",
+    415: "The body is not of the media type this route takes (Chalice answers this one itself).",
+    422: "This Idempotency-Key was used for a different request in the last 24 hours: send a new key.",
 }
 
 
@@ -76,6 +78,13 @@ class GatewayError(BaseModel):
     """What API Gateway itself answers when the Authorization header is missing (the authorizer never runs)."""
 
     message: str
+
+
+class FrameworkError(BaseModel):
+    """What Chalice itself answers for a request body of another media type than the route takes."""
+
+    Code: str
+    Message: str
 
 
 class ExportDocument(BaseModel):
@@ -193,6 +202,7 @@ ROUTES: dict[tuple[str, str], Operation] = {
         body=str,
         body_media="text/csv",
         query=import_models.ImportQuery,
+        errors=(415,),
         tag="export",
     ),
     # identity
@@ -225,8 +235,15 @@ def path_parameters(path: str) -> list[str]:
     return re.findall(r"{([^}]+)}", path)
 
 
-def error_statuses(path: str, operation: Operation) -> list[int]:
+def idempotent(method: str, path: str, operation: Operation) -> bool:
+    """Whether the route takes an Idempotency-Key (``http.make_writes_idempotent`` decides the same way)."""
+    return method in idempotency.WRITE_METHODS and path.startswith("/v1/") and not operation.public
+
+
+def error_statuses(path: str, operation: Operation, method: str = "GET") -> list[int]:
     statuses = set(operation.errors)
+    if idempotent(method, path, operation):
+        statuses.update((400, 409, 422))
     if not operation.public:
         statuses.add(401)
     if operation.body is not None:
@@ -278,6 +295,17 @@ def _operation(method: str, path: str, operation: Operation, schemas: dict) -> d
                 "schema": {"type": "string", "pattern": r'^(W/)?"?[0-9]{1,12}"?$'},
             }
         )
+    if idempotent(method, path, operation):
+        parameters.append(
+            {
+                "name": idempotency.HEADER,
+                "in": "header",
+                "required": False,
+                "description": "A fresh key per change (a UUID): a retry with the same key within 24 hours "
+                "answers the first answer (with `Idempotent-Replayed: true`) and writes nothing.",
+                "schema": {"type": "string", "pattern": idempotency.KEY_PATTERN.pattern.join("^$")},
+            }
+        )
     success: dict = {"description": operation.summary}
     if operation.response is not None:
         success["content"] = {
@@ -285,10 +313,12 @@ def _operation(method: str, path: str, operation: Operation, schemas: dict) -> d
             **{media: {"schema": {"type": "string"}} for media in operation.also_answers},
         }
     responses = {str(operation.status): success}
-    for status in error_statuses(path, operation):
+    for status in error_statuses(path, operation, method):
         schema: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
         if status == 401:
             schema = {"anyOf": [schema, {"$ref": "#/components/schemas/GatewayError"}]}
+        if status == 415:
+            schema = {"$ref": "#/components/schemas/FrameworkError"}
         if operation.error_media != "application/json":
             schema = {"type": "string"}
         responses[str(status)] = {"description": ERRORS[status], "content": {operation.error_media: {"schema": schema}}}
@@ -322,6 +352,7 @@ def document() -> dict:
     inputs: list[tuple[tuple[str, str, str], JsonSchemaMode, TypeAdapter]] = [
         (("error", "", ""), "serialization", TypeAdapter(Error)),
         (("gateway", "", ""), "serialization", TypeAdapter(GatewayError)),
+        (("framework", "", ""), "serialization", TypeAdapter(FrameworkError)),
     ]
     for (method, path), operation in ROUTES.items():
         if operation.response is not None:

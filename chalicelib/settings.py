@@ -39,34 +39,23 @@ def update(store: Store, user: str, patch: SettingsPatch, expected_version: int 
     for name, value in changes.items():
         if value is None and name not in CLEARABLE:
             raise BadRequest.field(name, "must not be null")
-    defaults = Settings().model_dump(exclude={"version"})
-    names = {"#version": "version", "#type": "type"}
-    values: dict = {":one": 1, ":zero": 0, ":profile": "profile"}
-    sets = ["#version = if_not_exists(#version, :zero) + :one", "#type = :profile"]
-    removes = []
-    for index, name in enumerate(FIELDS):
-        if name == "version":
-            continue
-        if name in changes and changes[name] is None:
-            removes.append(f"#f{index}")
-        elif name in changes:
-            values[f":v{index}"] = changes[name]
-            sets.append(f"#f{index} = :v{index}")
-        elif defaults[name] is not None:
-            # Store defaults on first write so the item always holds complete settings.
-            values[f":v{index}"] = defaults[name]
-            sets.append(f"#f{index} = if_not_exists(#f{index}, :v{index})")
-        else:
-            continue
-        names[f"#f{index}"] = name
-    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    stored = store.get(keys.key(user, keys.PROFILE))
+    current = (stored or {}).get("version", 0)
+    if expected_version is not None and current != expected_version:
+        raise _changed(expected_version, current)
+    # Defaults are stored on first write so the item always holds complete settings; a cleared goal is removed.
+    merged = {**Settings().model_dump(exclude={"version"}), **(stored or {}), **changes}
+    item = {name: value for name, value in merged.items() if value is not None}
+    item.update(keys.key(user, keys.PROFILE), type="profile", version=current + 1)
     try:
-        # If-Match 0: only while the settings were never saved (version 0 until the first write).
-        item = store.update_if_version(keys.key(user, keys.PROFILE), expression, names, values, expected_version)
+        # Read, change, put at the version read: the answer is known before the write, so the write
+        # can wait for an idempotent request's transaction (``unit``).
+        store.put_if_version(item, current)
     except ConditionFailed as failure:
-        current = (failure.item or {}).get("version", 0)
-        raise Conflict(
-            f"Settings changed since version {expected_version} (now {current}): "
-            "reload them and apply your change again."
-        ) from None
+        raise _changed(expected_version, (failure.item or {}).get("version", 0)) from None
     return Settings.model_validate(item)
+
+
+def _changed(expected: int | None, current: int) -> Conflict:
+    since = f"since version {expected} " if expected is not None else "while you were saving them "
+    return Conflict(f"Settings changed {since}(now {current}): reload them and apply your change again.")

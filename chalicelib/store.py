@@ -10,8 +10,9 @@ can measure what each request costs.
 from __future__ import annotations
 
 import os
+import uuid
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, overload
@@ -53,12 +54,20 @@ def _plain(value: Any) -> Any:
 
 class _Condition:
     """A condition expression built clause by clause, all clauses required. Its placeholders
-    (``#cond0``, ``:cond0``, ...) cannot clash with those of the caller's update expression."""
+    (``#cond0``, ``:cond0``, ...) cannot clash with those of the caller's update expression.
+
+    Each clause also has its meaning as a Python test, so ``holds(item)`` says what DynamoDB
+    would decide for that stored item (a ``unit.Unit`` checks writes it keeps for later)."""
 
     def __init__(self) -> None:
         self.clauses: list[str] = []
         self.names: dict[str, str] = {}
         self.values: dict[str, Any] = {}
+        self.tests: list[Callable[[dict | None], bool]] = []
+
+    def holds(self, item: dict | None) -> bool:
+        """Whether the condition holds for ``item`` (None: nothing stored under the key)."""
+        return all(test(item) for test in self.tests)
 
     def __bool__(self) -> bool:
         return bool(self.clauses)
@@ -79,27 +88,32 @@ class _Condition:
 
     def absent(self) -> _Condition:
         self.clauses.append(f"attribute_not_exists({self._name('PK')})")
+        self.tests.append(lambda item: item is None)
         return self
 
     def exists(self) -> _Condition:
         self.clauses.append(f"attribute_exists({self._name('PK')})")
+        self.tests.append(lambda item: item is not None)
         return self
 
     def version(self, expected: int | None) -> _Condition:
         """At ``expected`` (0: no version yet, the item was never written); None adds nothing."""
         if expected == 0:
             self.clauses.append(f"attribute_not_exists({self._name('version')})")
+            self.tests.append(lambda item: item is None or "version" not in item)
         elif expected is not None:
             self.equals("version", expected)
         return self
 
     def equals(self, attribute: str, value: Any) -> _Condition:
         self.clauses.append(f"{self._name(attribute)} = {self._value(value)}")
+        self.tests.append(lambda item: item is not None and attribute in item and item[attribute] == value)
         return self
 
     def unset_or_at_most(self, attribute: str, limit: Any) -> _Condition:
         name = self._name(attribute)
         self.clauses.append(f"(attribute_not_exists({name}) OR {name} <= {self._value(limit)})")
+        self.tests.append(lambda item: item is None or attribute not in item or item[attribute] <= limit)
         return self
 
 
@@ -185,18 +199,17 @@ class Store:
         """Apply ``expression`` only to a stored item (at ``expected_version``, when given): never creates one."""
         return self._update(key, expression, names, values, _Condition().exists().version(expected_version))
 
-    def delete_existing(self, key: dict, expected_version: int | None = None) -> dict | None:
+    def delete_existing(self, key: dict, expected_version: int | None = None) -> None:
         """Delete the stored item (only at ``expected_version``, when given); ``ConditionFailed``
         when it is missing or at another version."""
         condition = _Condition().exists().version(expected_version)
         try:
-            response = self._record(
+            self._record(
                 "DeleteItem",
                 self.client.delete_item(
                     **self._request(
                         TableName=self.table_name,
                         Key=self._dump(key),
-                        ReturnValues="ALL_OLD",
                         ReturnValuesOnConditionCheckFailure="ALL_OLD",
                         ReturnConsumedCapacity="TOTAL",
                         **self._expressions(condition, None, None),
@@ -205,7 +218,6 @@ class Store:
             )
         except self.client.exceptions.ConditionalCheckFailedException as error:
             raise ConditionFailed(self.load(error.response.get("Item"))) from None
-        return self.load(response.get("Attributes"))
 
     def _put(self, item: dict, condition: _Condition | None) -> None:
         try:
@@ -268,6 +280,10 @@ class Store:
         """Delete whatever is stored under ``key`` (nothing is fine)."""
         return self._delete_op(key, None)
 
+    def op_put_new_or_expired(self, item: dict, expires_attribute: str, now: int) -> dict:
+        """Write ``item`` unless one is stored under its key that expires after ``now``."""
+        return self._put_op(item, _Condition().unset_or_at_most(expires_attribute, now))
+
     def op_delete_existing(self, key: dict, matching: dict | None = None) -> dict:
         """Delete the stored item, only while its attributes still hold the values in ``matching``."""
         condition = _Condition().exists()
@@ -288,34 +304,38 @@ class Store:
         condition = _Condition().exists()
         if unset_or_at_most is not None:
             condition.unset_or_at_most(*unset_or_at_most)
-        return {
-            "Update": self._request(
-                TableName=self.table_name,
-                Key=self._dump(key),
-                UpdateExpression=expression,
-                **self._expressions(condition, names, values),
-            )
-        }
+        request = self._request(
+            TableName=self.table_name,
+            Key=self._dump(key),
+            UpdateExpression=expression,
+            **self._expressions(condition, names, values),
+        )
+        return self._operation("Update", key, request, condition)
 
-    def _put_op(self, item: dict, condition: _Condition) -> dict:
-        return {
-            "Put": self._request(
-                TableName=self.table_name, Item=self._dump(item), **self._expressions(condition, None, None)
-            )
-        }
+    def _put_op(self, item: dict, condition: _Condition | None) -> dict:
+        request = self._request(
+            TableName=self.table_name, Item=self._dump(item), **self._expressions(condition, None, None)
+        )
+        return self._operation("Put", keys.key_of(item), request, condition)
 
     def _delete_op(self, key: dict, condition: _Condition | None) -> dict:
-        return {
-            "Delete": self._request(
-                TableName=self.table_name, Key=self._dump(key), **self._expressions(condition, None, None)
-            )
-        }
+        request = self._request(
+            TableName=self.table_name, Key=self._dump(key), **self._expressions(condition, None, None)
+        )
+        return self._operation("Delete", key, request, condition)
+
+    def _operation(self, kind: str, key: dict, request: dict, condition: _Condition | None) -> dict:
+        """One ``transact`` operation (``unit.Unit`` also remembers its key and condition)."""
+        return {kind: request}
 
     def transact(self, operations: list[dict]) -> None:
         try:
             self._record(
                 "TransactWriteItems",
-                self.client.transact_write_items(TransactItems=operations, ReturnConsumedCapacity="TOTAL"),
+                # The token makes botocore's retry of a timed-out transaction apply it at most once.
+                self.client.transact_write_items(
+                    TransactItems=operations, ReturnConsumedCapacity="TOTAL", ClientRequestToken=uuid.uuid4().hex
+                ),
             )
         except self.client.exceptions.TransactionCanceledException as error:
             reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
@@ -433,14 +453,29 @@ class Store:
                 raise RuntimeError("DynamoDB left items unprocessed after 8 attempts")
 
 
-def make_client(service: str = "dynamodb"):
-    """A boto3 client; the local stage points it at DynamoDB Local through the standard env vars."""
+# Every AWS call is bounded. "request": an API request ends within about 5 s whatever DynamoDB does
+# (API Gateway gives up at 29 s and bills the wait): 2 attempts x (0.5 s connect + 1.5 s read) + at
+# most 1 s of standard-mode backoff = 5 s for a call that never answers; a healthy DynamoDB answers
+# in milliseconds, so 1.5 s only cuts off a stalled one. The stream handler uses it too: a failed
+# batch is retried by its event source. "background": the backup's Scan pages and batch writes and
+# the operator's CLI, inside the backup function's 15 min: 4 attempts x (2 s + 10 s) + backoff < 1 min.
+CLIENT_PROFILES: dict[str, dict[str, Any]] = {
+    "request": {"connect_timeout": 0.5, "read_timeout": 1.5, "total_max_attempts": 2},
+    "background": {"connect_timeout": 2.0, "read_timeout": 10.0, "total_max_attempts": 4},
+}
+
+
+def make_client(service: str = "dynamodb", profile: str = "request"):
+    """A boto3 client with the profile's timeouts and retry budget; the local stage points it at
+    DynamoDB Local through the standard env vars."""
     import boto3
     from botocore.config import Config
 
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return boto3.client(
-        service,
-        region_name=region,
-        config=Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=3, read_timeout=10),
+    limits = CLIENT_PROFILES[profile]
+    config = Config(
+        connect_timeout=limits["connect_timeout"],
+        read_timeout=limits["read_timeout"],
+        retries={"total_max_attempts": limits["total_max_attempts"], "mode": "standard"},
     )
+    return boto3.client(service, region_name=region, config=config)

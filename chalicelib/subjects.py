@@ -115,18 +115,19 @@ def update(store: Store, user: str, subject_id: str, patch: SubjectPatch, expect
 
 
 def archive(store: Store, user: str, subject_id: str, expected: int | None) -> Subject:
-    """DELETE keeps the subject and its sessions; it only hides the subject from new work."""
+    """DELETE keeps the subject and its sessions; it only hides the subject from new work.
+
+    Read, change, put at the version read: the answer is known before the write, so the write can
+    wait for an idempotent request's transaction (``unit``)."""
+    current = find(store, user, subject_id)
+    if current is None:
+        raise NotFound(_NOT_FOUND)
+    _check_version(current, expected)
+    archived = {**current, "archived": True, "version": current["version"] + 1}
     try:
-        item = store.update_existing(
-            keys.key(user, keys.subject_sk(subject_id)),
-            "SET #a = :true, #v = #v + :one",
-            {"#v": "version", "#a": "archived"},
-            {":one": 1, ":true": True},
-            expected,
-        )
+        store.put_if_version(archived, current["version"])
     except ConditionFailed as failure:
         if failure.item is None:
             raise NotFound(_NOT_FOUND) from None
-        _check_version(failure.item, expected)
-        raise
-    return Subject.model_validate(item)
+        raise Conflict("This subject changed while you were archiving it: reload it and try again.") from None
+    return Subject.model_validate(archived)

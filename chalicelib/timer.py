@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from . import keys, sessions, subjects
 from .errors import BadRequest, Conflict, NotFound
@@ -28,7 +28,7 @@ def start(store: Store, user: str, body: TimerStart) -> Timer:
         **keys.key(user, keys.TIMER),
         "type": "timer",
         "subject_id": body.subject_id,
-        "started_at": format_instant(now()),
+        "started_at": format_instant(start_time(body.started_at, now())),
         "note": body.note,
     }
     try:
@@ -39,6 +39,19 @@ def start(store: Store, user: str, body: TimerStart) -> Timer:
             f"A timer is already running (since {running}): stop it with POST /v1/timer/stop first."
         ) from None
     return Timer.model_validate(item)
+
+
+def start_time(requested: datetime | None, moment: datetime) -> datetime:
+    """When a timer started: ``requested`` (a start pressed offline, sent later) or ``moment``."""
+    if requested is None:
+        return moment
+    if requested > moment + sessions.FUTURE_TOLERANCE:
+        raise BadRequest.field("started_at", "is in the future: a timer can start at most 5 minutes from now")
+    if requested < moment - sessions.MAX_LENGTH:
+        raise BadRequest.field(
+            "started_at", "is more than 24 hours ago: add that study as a session (POST /v1/sessions) instead"
+        )
+    return requested
 
 
 def stop(store: Store, user: str, body: TimerStop) -> Session:

@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from chalicelib.keys import TABLE_DEFINITION
+from chalicelib.keys import TABLE_DEFINITION, TIME_TO_LIVE
 
 from .localenv import ROOT, endpoint
 
@@ -125,4 +125,5 @@ def ensure_table(ddb, name: str) -> bool:
     except ddb.exceptions.ResourceInUseException:
         return False
     ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=TIME_TO_LIVE)
     return True

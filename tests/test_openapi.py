@@ -140,7 +140,16 @@ def test_query_parameters_come_from_the_query_models_with_their_aliases(document
 def test_path_parameters_and_if_match_are_described(document):
     patch = document["paths"]["/v1/sessions/{session_id}"]["patch"]
     names = {(p["name"], p["in"]) for p in patch["parameters"]}
-    assert names == {("session_id", "path"), ("If-Match", "header")}
+    assert names == {("session_id", "path"), ("If-Match", "header"), ("Idempotency-Key", "header")}
+
+
+def test_every_signed_in_write_takes_an_idempotency_key_and_nothing_else_does(document):
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            takes_key = "Idempotency-Key" in {p["name"] for p in operation.get("parameters", [])}
+            write = method in ("post", "patch", "delete") and path.startswith("/v1/") and operation["security"]
+            assert takes_key == bool(write), (method, path)
+            assert ("422" in operation["responses"]) == bool(write), (method, path)
 
 
 def test_responses_come_from_the_models(document):

@@ -77,6 +77,7 @@ def ensure(client, table: str) -> bool:
     except client.exceptions.ResourceInUseException:
         return False
     client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 600})
+    client.update_time_to_live(TableName=table, TimeToLiveSpecification=keys.TIME_TO_LIVE)
     return True
 
 

@@ -60,6 +60,8 @@ def table_properties(definition: dict = keys.TABLE_DEFINITION) -> dict:
     properties["StreamSpecification"] = {"StreamViewType": stream["StreamViewType"]}
     properties.update(
         {
+            # Idempotency records (and anything else with keys.EXPIRES_AT) expire: CreateTable cannot say so.
+            "TimeToLiveSpecification": keys.TIME_TO_LIVE,
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
             "SSESpecification": {"SSEEnabled": True},
             "DeletionProtectionEnabled": True,

@@ -34,7 +34,7 @@ def _dynamodb(args):
 
     from chalicelib.store import make_client
 
-    client = make_client()
+    client = make_client(profile="background")
     try:
         client.list_tables(Limit=1)
     except (BotoCoreError, ClientError) as error:

@@ -221,8 +221,11 @@ def hs256_with_public_key(key) -> str:
 
 @pytest.mark.parametrize("attack", list(FORGERIES))
 def test_forged_or_stale_cognito_token_is_a_401(cloud, key, other_key, attack, store):
-    assert_refused(cloud, FORGERIES[attack](key, other_key))
-    assert store.get(keys.key(SUB, keys.PROFILE)) is None  # nothing was done on the victim's behalf
+    forged = FORGERIES[attack](key, other_key)
+    assert_refused(cloud, forged)
+    # A write with the forged token: had it been accepted, the victim's settings would exist now.
+    assert_refused(cloud, forged, method="patch", body={"timezone": "Asia/Tokyo"})
+    assert store.get(keys.key(SUB, keys.PROFILE)) is None
 
 
 def test_jwks_outage_is_a_401_not_a_500(table, tmp_path, key, monkeypatch):

@@ -128,3 +128,35 @@ def test_a_missing_part_or_manifest_on_s3_is_reported(dynamodb, s3, source):
     with pytest.raises(dump.BackupIncomplete, match="has no manifest.json"):
         restore.restore(dynamodb, root, manifest["backup_id"], "bk_never_created")
     assert not [b for b in dump.list_backups(root) if b.complete]
+
+
+def test_an_s3_failure_mid_backup_leaves_no_manifest_and_the_next_run_completes(dynamodb, s3, source):
+    """S3 stops answering after two parts (the connection fails as botocore reports it): the backup
+    raises, writes no manifest so it is never taken for complete, and the next run succeeds."""
+    from botocore.exceptions import EndpointConnectionError
+
+    table, count = source
+    root = destinations.for_table(f"s3://{BUCKET}/outage", table, s3=s3)
+    writes = []
+
+    def fail_after_two(params, **_):
+        writes.append(params["url_path"])
+        if len(writes) > 2:
+            raise EndpointConnectionError(endpoint_url=s3.meta.endpoint_url)
+
+    for event in ("before-call.s3.PutObject", "before-call.s3.CreateMultipartUpload"):
+        s3.meta.events.register(event, fail_after_two, unique_id=f"outage-{event}")
+    try:
+        with pytest.raises(dump.BackupFailed, match="EndpointConnectionError"):
+            dump.export_table(dynamodb, table, root, max_part_items=200)
+    finally:
+        for event in ("before-call.s3.PutObject", "before-call.s3.CreateMultipartUpload"):
+            s3.meta.events.unregister(event, unique_id=f"outage-{event}")
+    assert len(writes) >= 3 and not any(w.endswith("manifest.json") for w in writes)
+    failed = dump.list_backups(root)
+    assert failed and not [b for b in failed if b.complete]  # its parts are there, and marked incomplete
+    later = dump.new_backup_id(datetime.now(UTC) + timedelta(minutes=1))  # the next run, a minute on
+    manifest = dump.export_table(dynamodb, table, root, backup_id=later, max_part_items=200)
+    assert manifest["item_count"] == count
+    assert [b.backup_id for b in dump.list_backups(root) if b.complete] == [manifest["backup_id"]]
+    assert restore.verify(dynamodb, root, manifest["backup_id"]).ok

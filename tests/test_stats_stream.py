@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from test_backup import cli  # noqa: F401  (a fixture)
 from test_stats_support import (
     StreamFeed,
     at,
@@ -259,3 +261,21 @@ def test_stats_never_include_another_users_sessions(api, other, feed, store, mon
         expected = expected_days(stored_sessions(store, user), "UTC", 0)
         assert stored_days(store, user) == expected
         assert stored_streak_days(store, user) == expected_streak_days(expected, 1)
+
+
+# -- the operator's repair ----------------------------------------------------------------------
+def test_rebuild_recomputes_a_learners_lost_statistics_from_their_sessions(api, feed, store, table, cli, capsys):
+    math = subject(api, "Math")
+    study(api, math, "2024-05-01T08:00:00Z", "2024-05-01T09:00:00Z")
+    study(api, math, "2024-05-02T08:00:00Z", "2024-05-02T08:30:00Z")
+    feed.pump()
+    year = "/v1/stats/days?from=2024-05-01&to=2024-05-31"
+    before = api.get(year)[1]
+    assert [d["total_seconds"] for d in before["days"] if d["total_seconds"]] == [3600, 1800]
+    for sk in [keys.day_sk("2024-05-01"), keys.day_sk("2024-05-02"), keys.STREAK]:  # the statistics are lost
+        store.client.delete_item(TableName=table, Key=store._dump(keys.key(api.user_id, sk)))
+    assert [d["total_seconds"] for d in api.get(year)[1]["days"] if d["total_seconds"]] == []
+    endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+    assert cli("rebuild", "--endpoint", endpoint, "--table", table, "--user-id", api.user_id) == 0
+    assert "rebuilds: 1" in capsys.readouterr().out
+    assert api.get(year)[1] == before

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from chalicelib import keys
-from chalicelib.days import split_by_day
 from studytracker import ddblocal
 from studytracker.streams import HANDLER, StreamReader, to_lambda_record
 
@@ -64,11 +64,28 @@ def record_user(record: dict) -> str | None:
 
 
 # -- the reference model ------------------------------------------------------------------------
+def seconds_by_study_day(start: datetime, end: datetime, tz: str, day_start_hour: int) -> dict[date, int]:
+    """The oracle's own day split, built another way than ``days.split_by_day``: walk the session
+    minute by minute in UTC and name each minute's study day by its local wall time. Exact for
+    today's zones, whose offsets are whole minutes, so a day boundary always falls on a UTC minute."""
+    zone = ZoneInfo(tz)
+    shares: dict[date, int] = {}
+    minute = start.replace(second=0, microsecond=0)
+    while minute < end:
+        following = minute + timedelta(minutes=1)
+        seconds = int((min(following, end) - max(minute, start)).total_seconds())
+        local = minute.astimezone(zone)
+        day = (local - timedelta(hours=day_start_hour)).date()  # wall clock minus the day start, on its own date
+        shares[day] = shares.get(day, 0) + seconds
+        minute = following
+    return shares
+
+
 def expected_days(session_items: list[dict], tz: str, day_start_hour: int) -> dict[str, dict]:
     """What every DAY item must hold, from the sessions alone: {date: {total_seconds, sessions, by_subject}}."""
     days: dict[str, dict] = {}
     for item in session_items:
-        shares = split_by_day(at(item["started_at"]), at(item["ended_at"]), tz, day_start_hour)
+        shares = seconds_by_study_day(at(item["started_at"]), at(item["ended_at"]), tz, day_start_hour)
         for day, seconds in shares.items():
             entry = days.setdefault(day.isoformat(), {"total_seconds": 0, "sessions": 0, "by_subject": {}})
             entry["total_seconds"] += seconds

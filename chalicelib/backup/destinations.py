@@ -167,7 +167,7 @@ class S3Prefix(Destination):
 def s3_client():
     from ..store import make_client
 
-    return make_client("s3")
+    return make_client("s3", profile="background")
 
 
 def for_table(base: str, table: str, s3=None) -> Destination:

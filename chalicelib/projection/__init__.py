@@ -20,7 +20,7 @@ Pure arithmetic lives in ``aggregates``; the batch that reads, writes and parks 
 """
 
 from .aggregates import Basis, Corrupt, Span, basis_of, clusters, day_totals, parse_session, streak_item
-from .batch import handle_records
+from .batch import handle_records, rebuild_user
 
 __all__ = [
     "Basis",
@@ -30,6 +30,7 @@ __all__ = [
     "clusters",
     "day_totals",
     "handle_records",
+    "rebuild_user",
     "parse_session",
     "streak_item",
 ]

@@ -277,3 +277,12 @@ def handle_records(store, records) -> dict:
     summary = batch.run()
     observability.stream_batch(processed=summary["records"] - summary["parked"], parked=summary["parked"])
     return summary
+
+
+def rebuild_user(store, user: str) -> dict:
+    """All of one user's days and streak recomputed from their sessions (the operator's repair after
+    parked records or batches in the failure queue); returns the batch's counts."""
+    batch = _Batch(store)
+    basis = basis_of(store.get(keys.key(user, keys.PROFILE)))
+    batch._rebuild(user, basis, store.get(keys.key(user, keys.STREAK)))
+    return {name: batch.counts[name] for name in ("days_recomputed", "days_written", "days_deleted", "rebuilds")}

@@ -93,7 +93,7 @@ def platform_needs(config: dict, stage: str, function: str) -> list[str]:
     if stage_config(config, stage).get("xray"):
         needs.append("xray")
     if function in stream_functions():
-        needs += ["stream", "on-failure"]
+        needs += ["stream", "stream-list", "on-failure"]
     return needs
 
 

@@ -31,13 +31,14 @@ ARN_TEMPLATES = {
     "any": "*",
 }
 
-ITEM_WRITES = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+ITEM_WRITES = ("dynamodb:PutItem", "dynamodb:DeleteItem")  # no UpdateItem: see the api_handler grant
 GRANTS: dict[str, tuple[Grant, ...]] = {
     "api_handler": (
         Grant(
             ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", *ITEM_WRITES, "dynamodb:BatchWriteItem"),
             ("table",),
-            "the routes read and write the caller's partition (transactions need the item actions)",
+            "the routes read and write the caller's partition (transactions need the item actions; no "
+            "UpdateItem: every write's answer is known before it is sent, see chalicelib/unit.py)",
         ),
         Grant(("dynamodb:Query",), ("index",), "sessions by start time"),
     ),
@@ -79,9 +80,15 @@ PLATFORM = {
         "active tracing; X-Ray supports no resource-level permissions, so Resource is '*'",
     ),
     "stream": Grant(
-        ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"),
+        ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
         ("stream",),
         "the event source mapping reads the table's stream with the function's role",
+    ),
+    "stream-list": Grant(
+        ("dynamodb:ListStreams",),
+        ("any",),
+        "the event source mapping lists the table's streams; ListStreams has no resource-level "
+        "permissions, so Resource is '*' (parliament: RESOURCE_MISMATCH on a stream ARN)",
     ),
     "on-failure": Grant(
         ("sqs:SendMessage",),

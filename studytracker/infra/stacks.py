@@ -141,7 +141,7 @@ def deploy(
         raise SystemExit(f"error: deployable stages are {', '.join(STAGES)}")
     from chalicelib.store import make_client
 
-    cloudformation = cloudformation or make_client("cloudformation")
+    cloudformation = cloudformation or make_client("cloudformation", profile="background")
     outputs_ = deploy_stack(cloudformation, stage, resources_path(root).read_text(), alert_email, sleep=sleep)
     changed = write_stage_outputs(stage, outputs_, root)
     print(f".chalice/config.json: stage {stage}: " + (f"updated {', '.join(changed)}" if changed else "unchanged"))
@@ -164,7 +164,9 @@ def finish(
     """What chalice deploy cannot set: stream retries + failure queue, API throttling, sign-in callback."""
     from chalicelib.store import make_client
 
-    clients = clients or {name: make_client(name) for name in ("lambda", "apigateway", "cloudformation")}
+    clients = clients or {
+        name: make_client(name, profile="background") for name in ("lambda", "apigateway", "cloudformation")
+    }
     resources = deployed_resources(stage, root)
     name = stack_name(stage)
     stack = clients["cloudformation"].describe_stacks(StackName=name)["Stacks"][0]

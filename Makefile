@@ -6,11 +6,12 @@ PORT ?= 8000
 DDB_PORT ?= 8001
 WEB_SOURCES := $(shell find web -type f -not -path 'web/node_modules/*' 2>/dev/null)
 
-.PHONY: setup run test lint web browser clean help
+.PHONY: setup run test test-slow lint web browser clean help
 
 help:
 	@echo "make run   - set up what is missing, serve the app on http://127.0.0.1:$(PORT)"
-	@echo "make test  - set up what is missing, run every test (make lint first)"
+	@echo "make test  - set up what is missing, run every test (make lint first) but the full-scale ones"
+	@echo "make test-slow - the full-scale tests (minutes each): the stream, an import and a property test at scale"
 	@echo "make lint  - ruff (lint + format check), mypy, eslint (web/)"
 
 setup: .venv/.installed node_modules/.installed .venv/.java
@@ -54,6 +55,11 @@ test: lint web browser
 	npm --prefix web test
 	node web/scripts/size.mjs
 	$(BIN)/python -m pytest
+
+# The full-scale runs (marked slow) of what `make test` checks smaller, with the audit that every AWS
+# call they make is granted (whether each grant is needed is `make test`'s audit); CI runs it after `make test`.
+test-slow: setup browser
+	$(BIN)/python -m pytest -m "slow or iam_audit" -k "not test_every_grant_was_needed"
 
 clean:
 	rm -rf .venv node_modules web/node_modules chalicelib/web .pytest_cache

@@ -26,6 +26,17 @@ localenv.apply(localenv.app_env(_PORT, table="unset", data_dir=_DATA))
 _tables = itertools.count()
 
 
+def pytest_collection_modifyitems(config, items):
+    """`make test` leaves out the tests marked slow (full-scale runs of what faster tests check at a
+    smaller scale); `make test-slow` selects them with `-m`. Any `-m` expression is taken as given."""
+    if config.getoption("markexpr"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+        config.hook.pytest_deselected(items=slow)
+
+
 @pytest.fixture(scope="session")
 def dynamodb():
     """DynamoDB Local for the whole run: returns a boto3 client bound to it."""
@@ -39,17 +50,22 @@ def dynamodb():
 
 
 @pytest.fixture
-def table(dynamodb):
-    """A clean table for one test; the app's store points at it."""
+def table(dynamodb, request):
+    """A clean table for one test; the app's store points at it. Its stream is on only for the tests
+    that read it (marked ``stream``, or using a ``feed`` fixture): see ``ddblocal.ensure_table`` for why."""
     from chalicelib import runtime
 
     name = f"t{next(_tables)}_{os.getpid()}"
-    ddblocal.ensure_table(dynamodb, name)
+    ddblocal.ensure_table(dynamodb, name, stream=_reads_stream(request))
     os.environ["STUDYTRACKER_TABLE"] = name
     runtime.reset()
     yield name
     runtime.reset()
     dynamodb.delete_table(TableName=name)
+
+
+def _reads_stream(request) -> bool:
+    return request.node.get_closest_marker("stream") is not None or "feed" in request.fixturenames
 
 
 @pytest.fixture

@@ -179,6 +179,7 @@ def test_api_token_requests_are_authorized_by_the_authorizer_reading_the_table(a
     assert ("authorizer", "dynamodb:GetItem") in {(function, action) for function, action, _ in calls}
 
 
+@pytest.mark.stream
 def test_stream_records_reach_the_projection_through_its_event_source(dynamodb, table, api, client, iam_recorder):
     status, subject = api.post("/v1/subjects", {"name": "English", "color": "#4f46e5"})
     assert status == 201

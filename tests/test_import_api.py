@@ -197,6 +197,7 @@ def test_two_users_importing_one_file_each_get_their_own_subjects_and_sessions(a
     assert api.get(f"/v1/sessions/{mine[0]['id']}")[1]["note"] == mine[0]["note"]
 
 
+@pytest.mark.stream
 def test_imported_sessions_reach_the_daily_stats_through_the_stream(api, dynamodb, table, client):
     feed = StreamFeed(dynamodb, table, client)
     assert api.patch("/v1/me", {"timezone": "Asia/Tokyo"})[0] == 200

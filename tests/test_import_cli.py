@@ -262,6 +262,7 @@ def measured_import(path: Path, user: str, endpoint: str, table: str) -> tuple[d
     return json.loads(done.stdout), memory
 
 
+@pytest.mark.slow  # 90 s: 55,000 writes to DynamoDB Local; the smaller imports above run in make test
 def test_a_50000_row_file_is_imported_with_flat_memory(endpoint, dynamodb, table, tmp_path):
     small, small_memory = measured_import(write_toggl_export(tmp_path / "5k.csv", 5_000), "small", endpoint, table)
     large, large_memory = measured_import(write_toggl_export(tmp_path / "50k.csv", 50_000), "large", endpoint, table)

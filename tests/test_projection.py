@@ -39,6 +39,8 @@ from chalicelib.projection import (
 from chalicelib.store import Store
 from chalicelib.streaks import decode_runs
 
+pytestmark = pytest.mark.stream  # these tests read the table's stream
+
 UTC = UTC
 
 

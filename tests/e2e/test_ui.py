@@ -356,7 +356,9 @@ def test_cognito_sign_in_runs_the_pkce_code_flow_and_sign_out_clears_the_token(p
     assert "code=" not in page.url  # the one-time code leaves the address bar and history
     assert "Bearer the-access-token" in seen["authorization"]
 
-    page.get_by_role("button", name="Sign out").click()
+    # Sign-out leaves for Cognito's logout, which redirects back: wait for that page, not the one it left.
+    with page.expect_navigation(url=base_url, wait_until="load"):
+        page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     assert page.evaluate("localStorage.getItem('studytracker.token')") is None
     assert page.problems == []

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-READ, WRITE, TIMER, PUBLIC = "read", "write", "timer", "public"
+READ, WRITE, TIMER, PUBLIC, EXPORT = "read", "write", "timer", "public", "export"
 READ_OPERATIONS = {"GetItem", "Query", "BatchGetItem", "TransactGetItems", "Scan"}
 
 
@@ -64,6 +64,7 @@ class Bench:
         self.token_ids: list[str] = []
         self.minute = 0
         self.last = None  # the body of the last timed answer, for a scenario's clean-up
+        self.response_bytes = 0  # the last answer's body, as sent (data transfer out)
 
     def call(self, method: str, path: str, body=None, headers: dict | None = None):
         sent = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json", **(headers or {})}
@@ -71,6 +72,7 @@ class Bench:
             path, headers=sent, body=json.dumps(body) if body is not None else None
         )
         text = response.body.decode() if isinstance(response.body, bytes) else response.body
+        self.response_bytes = len(text.encode()) if text else 0
         try:
             return response.status_code, json.loads(text) if text else None
         except ValueError:
@@ -207,7 +209,7 @@ SCENARIOS = [
         finish=lambda b: b.must("DELETE", f"/v1/tokens/{b.last['id']}", expect=204),
     ),
     Scenario("DELETE", "/v1/tokens/{token_id}", WRITE, lambda b: (f"/v1/tokens/{_token(b)}", None), expect=204),
-    Scenario("GET", "/v1/export", READ, lambda b: ("/v1/export?format=json", None), query="format=json"),
+    Scenario("GET", "/v1/export", EXPORT, lambda b: ("/v1/export?format=json", None), query="format=json"),
     Scenario("GET", "/openapi.json", PUBLIC, lambda b: ("/openapi.json", None)),
 ]
 
@@ -253,6 +255,7 @@ def summarize(
 def run_scenario(bench: Bench, scenario: Scenario, iterations: int) -> dict:
     """Times ``iterations`` calls; stdout must be a ``_LineSink`` (it counts each call's log bytes)."""
     walls, cpus, requests, units, log_bytes, operations = [], [], [], [], [], set()
+    answered: list[int] = []
     sink = sys.stdout
     for _ in range(iterations):
         path, body = scenario.prepare(bench)
@@ -273,9 +276,14 @@ def run_scenario(bench: Bench, scenario: Scenario, iterations: int) -> dict:
         operations.update(bench.counter.requests)
         units.append(_units(bench.store.capacity))
         log_bytes.append(sink.bytes)
+        answered.append(bench.response_bytes)
         if scenario.finish:
             scenario.finish(bench)
-    return {**summarize(walls, cpus, requests, units, log_bytes), "operations": sorted(operations)}
+    return {
+        **summarize(walls, cpus, requests, units, log_bytes),
+        "response_bytes": statistics.fmean(answered),
+        "operations": sorted(operations),
+    }
 
 
 def measure_authorizer(bench: Bench, local_token: str, iterations: int) -> dict:
@@ -451,6 +459,7 @@ def measure(port: int, iterations: int, log) -> dict:
                 bench, ddb, ddblocal.client(port, "dynamodbstreams"), table, max(20, iterations // 4)
             )
             results["session_item_bytes"] = _item_bytes(ddb, table, auth.local_user_id("bench"), bench.session_ids[0])
+            results["backup"] = _backup_bytes(ddb, table)
         log("warm: observability middleware")
         results["middleware"] = measure_middleware()
     finally:
@@ -471,6 +480,19 @@ def _routes(bench: Bench, results: dict, iterations: int, log) -> None:
             results["failed"][name] = str(error)[:400]
             continue
         results["routes"][name] = {**row, "category": scenario.category, "query": scenario.query}
+
+
+def _backup_bytes(ddb, table: str) -> dict:
+    """The daily backup of the bench's table, as the backup function writes it (gzip JSON Lines):
+    its bytes per item, which prices the S3 copies kept (docs/cost.md)."""
+    import tempfile
+
+    from chalicelib.backup import destinations, dump
+
+    with tempfile.TemporaryDirectory(prefix="studytracker-bench-backup-") as folder:
+        manifest = dump.export_table(ddb, table, destinations.LocalDirectory(folder))
+    items = manifest["item_count"]
+    return {"items": items, "bytes": manifest["bytes"], "bytes_per_item": manifest["bytes"] / max(items, 1)}
 
 
 def _item_bytes(ddb, table: str, user: str, session_id: str) -> int:

@@ -208,14 +208,36 @@ def test_the_lambda_runtime_is_the_python_that_runs_chalice(packaged):
     assert runtimes == {f"python{sys.version_info.major}.{sys.version_info.minor}"}
 
 
-def test_prod_traces_with_xray_and_dev_does_not(packaged):
-    for which, expected in (("prod+infra", "Active"), ("dev+infra", "PassThrough")):
-        tracing = {
-            r["Properties"]["Tracing"]
-            for r in _template(packaged[which])["Resources"].values()
-            if r["Type"] == "AWS::Serverless::Function"
-        }
-        assert tracing == {expected}
+def test_prod_traces_the_api_path_sampled_at_its_stage_and_dev_traces_nothing(packaged):
+    """Prod traces the functions a request runs, and API Gateway makes the sampling decision (the
+    rule's, not Lambda's fixed first-request-each-second); background functions are not traced."""
+    expected = {
+        "prod+infra": {"api_handler": "Active", "authorizer": "Active", "on_table_change": "PassThrough"},
+        "dev+infra": {"api_handler": "PassThrough", "authorizer": "PassThrough", "on_table_change": "PassThrough"},
+    }
+    for which, functions in expected.items():
+        resources = _template(packaged[which])["Resources"]
+        tracing = {f: resources[infra.cfn_name(f)]["Properties"]["Tracing"] for f in functions}
+        assert tracing == functions, which
+        assert resources["RestAPI"]["Properties"]["TracingEnabled"] is (which == "prod+infra")
+        rule = resources["TraceSampling"]["Properties"]["SamplingRule"]
+        assert (rule["ReservoirSize"], rule["FixedRate"], rule["ServiceType"]) == (0, 0.05, "AWS::ApiGateway::Stage")
+        assert rule["ServiceName"] == f"studytracker/{infra.API_STAGE}"
+
+
+def test_alarms_stay_within_the_ten_free_and_saved_queries_read_the_log_groups_the_stack_creates():
+    resources = _template(infra.resources_path())["Resources"]
+    alarms = sorted(name for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm")
+    assert len(alarms) <= 10, alarms
+    groups = {
+        r["Properties"]["LogGroupName"]["Fn::Sub"] for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"
+    }
+    queries = {name: r for name, r in resources.items() if r["Type"] == "AWS::Logs::QueryDefinition"}
+    assert {"QueryLatencyByRoute", "QueryErrorsByRoute", "QueryStreamBatches", "QueryBackups"} <= set(queries)
+    for query in queries.values():
+        assert {g["Fn::Sub"] for g in query["Properties"]["LogGroupNames"]} <= groups
+    # Nothing the app logs is a custom metric any more, so no alarm may read one.
+    assert not [name for name in alarms if resources[name]["Properties"]["Namespace"] == "StudyTracker"]
 
 
 def test_platform_grants_follow_each_functions_packaged_configuration(packaged):

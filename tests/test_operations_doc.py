@@ -27,7 +27,7 @@ def _sections() -> dict[str, str]:
 
 def test_every_alarm_and_the_budget_have_a_runbook_section_that_says_what_to_do():
     alarms = sorted(name for name, resource in _resources().items() if resource["Type"] in PAGED)
-    assert len(alarms) >= 12
+    assert len(alarms) >= 7  # six alarms and the budget (docs/cost.md: within the ten free)
     sections = _sections()
     missing = [name for name in alarms if name not in sections]
     assert not missing, f"add a '### <logical id>' section to docs/operations.md for: {missing}"

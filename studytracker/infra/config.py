@@ -87,10 +87,25 @@ def functions(config: dict, stage: str) -> list[str]:
     return list(stage_config(config, stage).get("lambda_functions", {}))
 
 
+def xray_enabled(config: dict, stage: str, function: str) -> bool:
+    """Whether Chalice turns on active tracing for ``function``: its own setting in the stage, then the
+    stage's, then the function's and the file's top level (the order chalice.config looks them up)."""
+    staged = stage_config(config, stage)
+    for level in (
+        staged.get("lambda_functions", {}).get(function, {}),
+        staged,
+        config.get("lambda_functions", {}).get(function, {}),
+        config,
+    ):
+        if level.get("xray") is not None:
+            return bool(level["xray"])
+    return False
+
+
 def platform_needs(config: dict, stage: str, function: str) -> list[str]:
     """PLATFORM grants the function's configuration calls for."""
     needs = ["logs"]
-    if stage_config(config, stage).get("xray"):
+    if xray_enabled(config, stage, function):
         needs.append("xray")
     if function in stream_functions():
         needs += ["stream", "stream-list", "on-failure"]

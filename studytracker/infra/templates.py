@@ -23,8 +23,11 @@ from .config import (
     functions,
     stage_config,
     stream_functions,
+    xray_enabled,
 )
 from .grants import cfn_policy_document
+
+API_FUNCTIONS = ("api_handler", "authorizer")  # the functions a request runs: their failures are 5xx answers
 
 
 def sub(text: str) -> dict:
@@ -237,6 +240,8 @@ def resources_template(function_list: list[str], *, stages: tuple[str, ...] = ST
                 "MfaConfiguration": "OPTIONAL",
                 "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
                 "DeletionProtection": "ACTIVE",
+                # Lite: the classic hosted UI, PKCE and TOTP need nothing more; Essentials costs 2.7x per MAU.
+                "UserPoolTier": "LITE",
                 "UserPoolTags": {"project": APP, "stage": ref("Stage")},
             },
         },
@@ -315,6 +320,13 @@ def resources_template(function_list: list[str], *, stages: tuple[str, ...] = ST
                 "RetentionInDays": ref("LogRetentionDays"),
             },
         }
+        if function in API_FUNCTIONS:
+            continue  # what goes wrong in them reaches learners as a 5xx: Api5xxAlarm pages for it
+        if function in stream_functions():
+            # Its errors and throttles hold the shard (a batch retries until it succeeds or expires):
+            # IteratorAgeAlarm pages when that lasts, StreamFailuresAlarm when a batch gives up. A
+            # transient error that a retry absorbs needs nobody.
+            continue
         resources[cfn_name(function) + "ErrorsAlarm"] = _alarm(
             f"{function} raised errors", "AWS/Lambda", "Errors", {"FunctionName": name}, 1
         )
@@ -334,7 +346,12 @@ def resources_template(function_list: list[str], *, stages: tuple[str, ...] = ST
         )
     api = {"ApiName": APP, "Stage": API_STAGE}
     resources["Api5xxAlarm"] = _alarm(
-        "the API answered 5xx (bad input never should: a bug or an outage)", "AWS/ApiGateway", "5XXError", api, 1
+        "the API answered 5xx (bad input never should): a bug, an outage, or api_handler or the authorizer "
+        "failing, timing out or throttled",
+        "AWS/ApiGateway",
+        "5XXError",
+        api,
+        1,
     )
     resources["ApiLatencyAlarm"] = _alarm(
         "the API's p99 latency stayed above 2 s for 15 minutes",
@@ -354,6 +371,8 @@ def resources_template(function_list: list[str], *, stages: tuple[str, ...] = ST
         1,
         statistic="Maximum",
     )
+    resources.update(saved_queries())
+    resources["TraceSampling"] = trace_sampling_rule()
     template: dict = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "StudyTracker resources that Chalice does not create (rendered by "
@@ -365,6 +384,88 @@ def resources_template(function_list: list[str], *, stages: tuple[str, ...] = ST
     template["Resources"] = resources
     template["Outputs"] = outputs()
     return template
+
+
+# Per-route figures come from the log lines (chalicelib/observability.py), not from custom metrics:
+# a saved query costs nothing until it runs, and then $0.005 per GB it scans. Each names the
+# function whose log group it reads.
+QUERIES = {
+    "latency-by-route": (
+        "api_handler",
+        'fields route, latency_ms | filter message = "request" '
+        "| stats count() as requests, pct(latency_ms, 50) as p50, pct(latency_ms, 95) as p95, "
+        "pct(latency_ms, 99) as p99 by route | sort p99 desc",
+    ),
+    "errors-by-route": (
+        "api_handler",
+        'fields status, route, error_code | filter message = "request" and status >= 400 '
+        "| stats count() as answers by status, route, error_code | sort answers desc",
+    ),
+    "slowest-requests": (
+        "api_handler",
+        'fields @timestamp, route, status, latency_ms, request_id | filter message = "request" '
+        "| sort latency_ms desc | limit 50",
+    ),
+    "cold-starts": (
+        "api_handler",
+        'filter @type = "REPORT" and ispresent(@initDuration) '
+        "| stats count() as cold_starts, avg(@initDuration) as init_ms_mean, max(@initDuration) as init_ms_max "
+        "by bin(1h)",
+    ),
+    "stream-batches": (
+        "on_table_change",
+        'fields @timestamp, records_processed, records_parked | filter message = "stream batch" '
+        "| stats sum(records_processed) as processed, sum(records_parked) as parked by bin(1h)",
+    ),
+    "backups": (
+        "backup_table",
+        'fields @timestamp, items, bytes | filter message = "backup exported" | sort @timestamp desc | limit 60',
+    ),
+}
+
+
+def saved_queries() -> dict:
+    """CloudWatch Logs Insights queries, saved under ``studytracker-<stage>/`` in the console."""
+    return {
+        "Query" + "".join(word.title() for word in name.split("-")): {
+            "Type": "AWS::Logs::QueryDefinition",
+            "DependsOn": [cfn_name(function) + "Logs"],
+            "Properties": {
+                "Name": sub(f"{APP}-${{Stage}}/{name}"),
+                "QueryString": query,
+                "LogGroupNames": [sub(f"/aws/lambda/{_function_name_sub(function)['Fn::Sub']}")],
+            },
+        }
+        for name, (function, query) in QUERIES.items()
+    }
+
+
+# Head sampling at API Gateway (its stage traces when the stage's api_handler does, see
+# merge_template); Lambda follows API Gateway's decision. No per-second reservoir: the default's
+# "first request each second" traced nearly every request at this traffic ($1.17 of the prod month).
+# Errors are not sampled apart (a head decision is made before the answer is known): every error is
+# in the request lines, and the saved query "errors-by-route" lists them.
+TRACE_SAMPLING = {"ReservoirSize": 0, "FixedRate": 0.05}
+
+
+def trace_sampling_rule() -> dict:
+    return {
+        "Type": "AWS::XRay::SamplingRule",
+        "Properties": {
+            "SamplingRule": {
+                "RuleName": sub(f"{APP}-${{Stage}}"),
+                "Priority": 100,
+                "Version": 1,
+                "ServiceName": f"{APP}/{API_STAGE}",
+                "ServiceType": "AWS::ApiGateway::Stage",
+                "Host": "*",
+                "HTTPMethod": "*",
+                "URLPath": "*",
+                "ResourceARN": "*",
+                **TRACE_SAMPLING,
+            }
+        },
+    }
 
 
 def outputs() -> dict:
@@ -426,6 +527,8 @@ def merge_template(config: dict, stage: str) -> dict:
         }
     resources["RestAPI"] = {
         "Properties": {
+            # Chalice traces the functions but not the API stage; the sampling rule applies at the stage.
+            "TracingEnabled": xray_enabled(config, stage, "api_handler"),
             "MethodSettings": [
                 {
                     "ResourcePath": "/*",
@@ -433,7 +536,7 @@ def merge_template(config: dict, stage: str) -> dict:
                     "ThrottlingRateLimit": API_THROTTLE["rate"],
                     "ThrottlingBurstLimit": API_THROTTLE["burst"],
                 }
-            ]
+            ],
         }
     }
     return template

@@ -51,6 +51,13 @@ def lambda_memory(stage: str = "prod") -> dict:
     }
 
 
+def lambda_stage_env(stage: str) -> dict:
+    """The stage's environment variables that change how Python imports (PYDANTIC_*), not the app's settings."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    env = config["stages"][stage].get("environment_variables", {})
+    return {k: v for k, v in env.items() if k.startswith("PYDANTIC_")}
+
+
 def _two_free_ports() -> tuple[int, int]:
     first = localenv.free_port()
     second = localenv.free_port()
@@ -302,7 +309,9 @@ def main(argv: list[str] | None = None) -> int:
         ddb = ddblocal.client(port)
         ddblocal.ensure_table(ddb, "bench_cold")
         cold_start.seed(ddb, "bench_cold")
-        cold_env = cold_start.os_env(localenv.app_env(port, table="bench_cold", data_dir=scratch))
+        # What the deployed stages set for the import (.chalice/config.json), for every variant alike.
+        staged = lambda_stage_env("prod")
+        cold_env = {**cold_start.os_env(localenv.app_env(port, table="bench_cold", data_dir=scratch)), **staged}
         cold = cold_start.measure(ROOT, scratch, cold_env, args.runs, log)
         localenv.apply(localenv.app_env(port, table="bench_warm", data_dir=scratch))
         warm_results = warm.measure(port, args.iterations, log)

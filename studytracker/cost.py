@@ -472,8 +472,8 @@ def report(results: dict, profiles: tuple[float, ...], stage: str = "prod") -> s
     )
     for learners, requests, listed, freed in per_learner(load_, ui):
         lines.append(
-            f"  {learners:>9,} {requests:>13,.0f} {_money(listed):>11} {_money(listed / learners):>12} "
-            f"{_money(freed):>11} {_money(freed / learners):>12}"
+            f"  {learners:>9,} {requests:>13,.0f} {_money(listed):>11} {f'${listed / learners:.4f}':>12} "
+            f"{_money(freed):>11} {f'${freed / learners:.4f}':>12}"
         )
     if set(profiles) == set(PROFILES):
         lines += ["", "Goals (docs/cost.md):"]

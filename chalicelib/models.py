@@ -78,6 +78,9 @@ class Settings(Response):
     week_start: Literal["monday", "sunday"] = "monday"
     locale: Literal["ja", "en"] | None = None  # None: the UI follows the browser until the learner picks
     streak_min_minutes: int = 1
+    # True until the first change after sign-in: the web UI then writes the browser's time zone,
+    # language and week start, so a new learner's study days are theirs from the first minute.
+    setup_needed: bool = False
     version: int = 0
 
 

@@ -14,7 +14,7 @@ FIELDS = list(Settings.model_fields)
 
 def get(store: Store, user: str) -> Settings:
     item = store.get(keys.key(user, keys.PROFILE))
-    return Settings.model_validate(item or {})
+    return Settings.model_validate(item or {"setup_needed": True})
 
 
 def ensure(store: Store, user: str) -> Settings:
@@ -24,6 +24,7 @@ def ensure(store: Store, user: str) -> Settings:
         **keys.key(user, keys.PROFILE),
         "type": "profile",
         **defaults,
+        "setup_needed": True,
         "version": 1,
         "created_at": format_instant(now()),
     }
@@ -46,6 +47,7 @@ def update(store: Store, user: str, patch: SettingsPatch, expected_version: int 
     # Defaults are stored on first write so the item always holds complete settings; a cleared goal is removed.
     merged = {**Settings().model_dump(exclude={"version"}), **(stored or {}), **changes}
     item = {name: value for name, value in merged.items() if value is not None}
+    item.pop("setup_needed", None)  # any change is the first run's, or comes after it
     item.update(keys.key(user, keys.PROFILE), type="profile", version=current + 1)
     try:
         # Read, change, put at the version read: the answer is known before the write, so the write

@@ -47,3 +47,35 @@ def test_settings_bad_fields_name_the_field(api, body, field):
     status, error = api.patch("/v1/me", body)
     assert status == 400, error
     assert error["error"]["details"][0]["field"] == field
+
+
+# -- first run ----------------------------------------------------------------------------------
+def test_a_new_learner_needs_setup_until_the_first_change_and_never_again(api, store):
+    from chalicelib import keys
+
+    assert api.get("/v1/me")[1]["setup_needed"] is True  # no profile yet
+    status, me = api.patch("/v1/me", {"timezone": "Asia/Tokyo", "locale": "ja", "week_start": "monday"})
+    assert status == 200 and me["setup_needed"] is False and me["timezone"] == "Asia/Tokyo"
+    assert "setup_needed" not in store.get(keys.key(api.user_id, keys.PROFILE))
+    api.patch("/v1/me", {"daily_goal_minutes": 30})
+    assert api.get("/v1/me")[1]["setup_needed"] is False
+
+
+def test_local_sign_in_creates_a_profile_that_still_needs_setup(client):
+    import json
+
+    from conftest import Api
+
+    response = client.http.post(
+        "/v1/auth/local", headers={"Content-Type": "application/json"}, body=json.dumps({"user": "kenji"})
+    )
+    assert response.status_code == 201
+    kenji = Api(client, "kenji")
+    status, me = kenji.get("/v1/me")
+    assert status == 200 and me["setup_needed"] is True and me["version"] == 1 and me["timezone"] == "UTC"
+    assert kenji.patch("/v1/me", {"timezone": "Asia/Tokyo"}, headers={"If-Match": "1"})[1]["setup_needed"] is False
+
+
+def test_setup_needed_cannot_be_written_by_a_client(api):
+    status, body = api.patch("/v1/me", {"setup_needed": False})
+    assert status == 400 and "setup_needed" in str(body)

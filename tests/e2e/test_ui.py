@@ -8,6 +8,7 @@ already running one named by STUDYTRACKER_E2E_URL. Screenshots of every screen, 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -362,3 +363,85 @@ def test_cognito_sign_in_runs_the_pkce_code_flow_and_sign_out_clears_the_token(p
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     assert page.evaluate("localStorage.getItem('studytracker.token')") is None
     assert page.problems == []
+
+
+# -- first run and travel ----------------------------------------------------------------------------
+@contextlib.contextmanager
+def device(browser, base_url, zone: str, language: str):
+    """A browser whose clock is in ``zone`` and whose language is ``language`` (a fresh storage)."""
+    context = browser.new_context(viewport=PHONE, locale=language, timezone_id=zone, base_url=base_url)
+    try:
+        opened = context.new_page()
+        opened.problems = []
+        opened.on("pageerror", lambda error: opened.problems.append(f"page error: {error}"))
+        yield opened
+    finally:
+        context.close()
+
+
+def signed_in_as(page, user: str, label: str, button: str, heading: str) -> None:
+    page.goto("./")
+    page.get_by_label(label).fill(user)
+    page.get_by_role("button", name=button).click()
+    expect(page.get_by_role("heading", level=1, name=re.compile(f"^{heading}"))).to_be_visible()
+
+
+def stored_settings(page) -> dict:
+    """GET /v1/me with this page's token: what the server holds, not what the page shows."""
+    return page.evaluate(
+        """async () => {
+            const token = localStorage.getItem('studytracker.token')
+            const answer = await fetch('v1/me', { headers: { Authorization: `Bearer ${token}` } })
+            return answer.json()
+        }"""
+    )
+
+
+def test_a_new_learner_in_tokyo_gets_tokyo_days_japanese_and_monday_weeks_from_the_first_sign_in(browser, base_url):
+    user = f"tokyo-{uuid.uuid4().hex[:8]}"
+    with device(browser, base_url, "Asia/Tokyo", "ja-JP") as page:
+        signed_in_as(page, user, "ユーザー名", "サインイン", "今日")
+        me = stored_settings(page)
+        assert (me["timezone"], me["locale"], me["week_start"], me["setup_needed"]) == (
+            "Asia/Tokyo",
+            "ja",
+            "monday",
+            False,
+        )
+        # At home, nothing is offered; a reload makes no second first run.
+        page.reload()
+        expect(page.get_by_role("heading", level=1, name=re.compile("^今日"))).to_be_visible()
+        expect(page.get_by_role("region", name="タイムゾーン")).to_have_count(0)
+        assert stored_settings(page)["version"] == me["version"]
+        assert page.problems == []
+
+    # Travel: the same learner on a device in Paris is asked once, and switching recomputes their days.
+    with device(browser, base_url, "Europe/Paris", "ja-JP") as page:
+        signed_in_as(page, user, "ユーザー名", "サインイン", "今日")
+        offer = page.get_by_role("region", name="タイムゾーン")
+        expect(offer).to_contain_text("この端末は Europe/Paris の時刻です。学習日は Asia/Tokyo で数えています。")
+        offer.get_by_role("button", name="Europe/Paris に切り替える").click()
+        expect(offer).to_have_count(0)
+        assert stored_settings(page)["timezone"] == "Europe/Paris"
+        assert page.problems == []
+
+
+def test_a_new_learner_in_new_york_gets_sunday_weeks_and_keeping_the_zone_on_a_trip_is_remembered(browser, base_url):
+    user = f"nyc-{uuid.uuid4().hex[:8]}"
+    with device(browser, base_url, "America/New_York", "en-US") as page:
+        signed_in_as(page, user, "User name", "Sign in", "Today")
+        me = stored_settings(page)
+        assert (me["timezone"], me["locale"], me["week_start"]) == ("America/New_York", "en", "sunday")
+
+    with device(browser, base_url, "Asia/Tokyo", "en-US") as page:
+        signed_in_as(page, user, "User name", "Sign in", "Today")
+        offer = page.get_by_role("region", name="Time zone")
+        expect(offer).to_contain_text("This device is on Asia/Tokyo time; your study days follow America/New_York.")
+        expect(offer).to_contain_text("Switching recomputes your past days")
+        offer.get_by_role("button", name="Keep America/New_York").click()
+        expect(offer).to_have_count(0)
+        page.reload()
+        expect(page.get_by_role("heading", level=1, name=re.compile("^Today"))).to_be_visible()
+        expect(page.get_by_role("region", name="Time zone")).to_have_count(0)  # asked once
+        assert stored_settings(page)["timezone"] == "America/New_York"
+        assert page.problems == []

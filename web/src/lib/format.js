@@ -11,8 +11,10 @@ function unit(locale, name, value) {
   }).format(value)
 }
 
-/** Whole minutes as hours and minutes: 3900 s -> "1h 5m" / "1 時間 5 分". */
+/** Whole minutes as hours and minutes: 3900 s -> "1h 5m" / "1 時間 5 分"; under a minute, seconds
+ * ("45s" / "45 秒"), so a short session never reads as nothing studied. */
 export function formatDuration(seconds, locale) {
+  if (seconds > 0 && seconds < 60) return unit(locale, 'second', Math.floor(seconds))
   const minutes = Math.floor(Math.max(0, seconds) / 60)
   const hours = Math.floor(minutes / 60)
   const rest = minutes % 60

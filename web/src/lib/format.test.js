@@ -23,6 +23,13 @@ describe('formatDuration', () => {
     expect(formatDuration(119, 'en')).toBe('1m')
   })
 
+  it('shows seconds under a minute, so a short session is not "0m"', () => {
+    expect(formatDuration(45, 'en')).toBe('45s')
+    expect(formatDuration(45, 'ja')).toBe('45 秒')
+    expect(formatDuration(0.5, 'en')).toBe('0s')
+    expect(formatDuration(60, 'en')).toBe('1m')
+  })
+
   it('groups thousands of hours', () => {
     expect(formatDuration(1234 * 3600, 'en')).toBe('1,234h')
   })

@@ -216,3 +216,40 @@ def test_imported_sessions_reach_the_daily_stats_through_the_stream(api, dynamod
         ("2026-09-22", 4500 + 1800, 2, {math: 4500, english: 1800}),
         ("2026-09-23", 2400 + 1200, 2, {english: 2400, none: 1200}),
     ]
+
+
+def test_a_shift_jis_file_from_japanese_excel_is_read_when_it_reads_only_one_way(api):
+    text = TOGGL_HEADER + "英語,ひらがなの練習・カタカナ,2026-09-21,07:00,2026-09-21,08:00,1:00,\n"
+    status, report = post_csv(api, text.encode("cp932"), "?timezone=Asia/Tokyo")
+
+    assert status == 200 and report["sessions_created"] == 1, report
+    (session,) = my_sessions(api)
+    assert session["note"] == "ひらがなの練習・カタカナ" and list(my_subjects(api).values()) == ["英語"]
+    # The same file in UTF-8 is the same import: nothing new.
+    assert post_csv(api, text, "?timezone=Asia/Tokyo")[1]["duplicates_skipped"] == 1
+
+
+def test_a_file_in_another_8_bit_encoding_is_refused_saying_how_to_save_it(api):
+    text = TOGGL_HEADER + "Übung,Prüfungsvorbereitung für Mathe,2026-09-21,07:00,2026-09-21,08:00,1:00,\n"
+    status, answer = post_csv(api, text.encode("latin-1"))
+
+    assert status == 400, answer
+    message = answer["error"]["message"]
+    assert "nor Japanese Shift_JIS" in message and "CSV UTF-8" in message
+    assert answer["error"]["details"][0]["field"] == "body" and my_sessions(api) == []
+
+
+def test_a_timetagger_report_and_a_file_with_a_comment_block_import_over_http(api):
+    report_csv = fixture_bytes("timetagger_report.csv")
+    status, report = post_csv(api, report_csv, "?timezone=Asia/Tokyo")
+    assert (status, report["source"], report["sessions_created"], report["rows_rejected"]) == (200, "timetagger", 3, 0)
+
+    commented = b"# my Toggl export\n\n" + fixture_bytes("toggl_detailed.csv")
+    status, report = post_csv(api, commented, "?timezone=Asia/Tokyo")
+    assert (status, report["source"], report["sessions_created"]) == (200, "toggl", 5), report
+
+
+def test_a_clockify_summary_is_a_400_naming_the_detailed_report(api):
+    status, answer = post_csv(api, fixture_bytes("clockify_summary.csv"))
+
+    assert status == 400 and "choose Detailed" in answer["error"]["message"], answer

@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.imports import NO_SUBJECT, ImportFormatError, ImportRow, Rejected, Skipped, detect_source, parse
+from chalicelib.imports.rows import RowProblem
+from chalicelib.imports.values import parse_duration
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 BOM = "\ufeff"
@@ -531,3 +533,72 @@ def test_two_pass_date_detection_keeps_memory_flat():
 
     assert counts == (10_000, 0)
     assert peak < 2_000_000, f"peak {peak / 1e6:.1f} MB"
+
+
+# -- shapes seen in real exports (../shared/fixtures/import-real, test_import_real.py) ----------------
+def test_toggl_on_a_12_hour_profile_prints_durations_as_clock_times_and_they_read_as_durations():
+    rows = parsed(fixture("toggl_12h_durations.csv"))  # Tokyo wall times
+
+    assert [(row.subject_name, row.started_at, row.ended_at) for row in rows] == [
+        ("英語", utc(2026, 9, 20, 22, 0), utc(2026, 9, 20, 23, 30)),  # 01:30:00 AM: 1 h 30 min
+        ("数学", utc(2026, 9, 22, 3, 10), utc(2026, 9, 22, 3, 30)),  # 12:20:00 AM: 20 min, not 12 h 20
+        ("数学", utc(2026, 9, 22, 23, 0), utc(2026, 9, 23, 12, 5)),  # 01:05:00 PM: 13 h 5 min
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("12:20:00 AM", 1200), ("01:30:00 AM", 5400), ("12:00:00 PM", 43200), ("11:59:59 pm", 86399)],
+)
+def test_a_12_hour_clock_reading_is_a_duration_from_midnight(text, seconds):
+    assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+def test_a_12_hour_clock_reading_with_hour_13_is_no_duration():
+    with pytest.raises(RowProblem, match="not like"):
+        parse_duration("13:00:00 PM")
+
+
+def test_timetagger_report_csv_reads_records_and_skips_totals_subtotals_and_spacers():
+    text = (FIXTURES / "timetagger_report.csv").read_bytes().decode()  # CRLF kept, as TimeTagger writes it
+    assert "\r\n" in text
+    results = parsed(text, "auto", TOKYO)
+    rows = sessions(results)
+
+    assert detect_source(text.splitlines()[0]) == "timetagger"
+    assert [(row.line, row.subject_name, row.started_at, row.ended_at, row.tags) for row in rows] == [
+        (6, "英語", utc(2026, 9, 20, 22, 0), utc(2026, 9, 20, 23, 30), ["reading"]),
+        (7, "英語", utc(2026, 9, 23, 14, 45), utc(2026, 9, 23, 15, 15), []),  # 23:45 to 00:15, the Duration says so
+        (10, "数学", utc(2026, 9, 24, 4, 0), utc(2026, 9, 24, 5, 30), []),
+    ]
+    assert rows[0].note == "#英語 #reading Graded reader, chapter 3"
+    assert [(r.line, r.reason) for r in results if isinstance(r, Skipped)] == [
+        (2, "empty row"),
+        (3, "a total row"),
+        (4, "empty row"),
+        (5, "no start date: a group heading or subtotal row"),
+        (8, "empty row"),
+        (9, "no start date: a group heading or subtotal row"),
+    ]
+    assert parsed(text, "timetagger", TOKYO) == results
+
+
+def test_timetagger_report_dates_in_each_of_its_three_settings_read_alike():
+    header = "subtotals,tag_groups,duration,date,start,stop,description,user,tags\n"
+    for day in ("23-09-2026", "2026-09-23", "09/23/2026"):
+        (row,) = sessions(parsed(header + f",,1:00,{day},09:00,10:00,#数学 drill,me,#数学\n"))
+        assert (row.started_at, row.subject_name) == (utc(2026, 9, 23, 0, 0), "数学"), day
+
+
+def test_a_comment_block_before_the_header_is_passed_over_and_lines_still_count_from_the_top():
+    text = "# exported by hand\n# two comment lines\n\n" + fixture("toggl_detailed.csv")
+    plain = parsed(fixture("toggl_detailed.csv"))
+
+    assert [(r.line - 3, r.started_at) for r in sessions(parsed(text))] == [
+        (r.line, r.started_at) for r in sessions(plain)
+    ]
+
+
+def test_a_clockify_summary_report_is_refused_naming_the_detailed_report():
+    with pytest.raises(ImportFormatError, match="Clockify Summary .*Reports, choose Detailed"):
+        parsed(fixture("clockify_summary.csv"))

@@ -3,6 +3,7 @@
 import csv
 import io
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Literal, cast
@@ -85,35 +86,71 @@ def _each_line(opener: Callable[[], Iterable[str]]) -> Iterator[str]:
             close()
 
 
+def is_preamble(line: str) -> bool:
+    """A line before the header that is passed over: blank, or a '#' comment."""
+    return not line.strip() or line.lstrip().startswith("#")
+
+
+# Full-width hiragana and katakana: Japanese text holds them, and a file in another 8-bit encoding read
+# as Shift_JIS never does (their lead bytes 0x82/0x83 are C1 control codes in Latin-1 and cp1252's
+# rarest punctuation), while its accented letters do turn into half-width katakana.
+_KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa]")
+
+
+def decode_upload(body: bytes) -> str:
+    """An uploaded export as text: UTF-8 (with or without BOM), or Shift_JIS (cp932, Japanese Excel's
+    "CSV" default) when it reads as that unambiguously, i.e. without error and with kana in it.
+    Anything else raises ImportFormatError saying how to save the file."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        position = error.start
+    try:
+        text = body.decode("cp932")
+    except UnicodeDecodeError:
+        text = ""
+    if _KANA.search(text):
+        return text
+    raise ImportFormatError(
+        f"The file is not UTF-8 text (byte {position}), nor Japanese Shift_JIS. Export it again from the time "
+        "tracker, or save it from your spreadsheet as 'CSV UTF-8' (in Excel: File, Save As, CSV UTF-8)."
+    )
+
+
 def delimiter_of(header_line: str) -> str:
     """Comma; or tab, as TimeTagger writes; or semicolon, as spreadsheets re-save in comma-decimal locales."""
     return max(",\t;", key=lambda delimiter: len(next(csv.reader([header_line], delimiter=delimiter), [])))
 
 
 def read_csv(lines: Iterator[str]) -> tuple[Header, Iterator[Record]]:
-    first = next(lines, "").removeprefix("\ufeff")
+    """The header and the records after it. Lines before the header that are blank or start with '#'
+    (a comment block, as annotated examples of an export carry) are passed over."""
+    first, before = next(lines, "").removeprefix("\ufeff"), 0
+    while first and is_preamble(first):
+        first, before = next(lines, ""), before + 1
     if not first.strip():
         raise ImportFormatError(
-            "The file is empty or starts with a blank line; its first line must be the export's header. "
-            "Export the file again from the time tracker."
+            "The file is empty (or holds only blank and # comment lines); its first line must be the export's "
+            "header. Export the file again from the time tracker."
         )
     reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter_of(first))
     try:
         header = Header(next(reader))
     except csv.Error as error:
-        raise _broken(1, error) from None
-    return header, _numbered(reader, len(header.cells))
+        raise _broken(before + 1, error) from None
+    return header, _numbered(reader, len(header.cells), before)
 
 
-def _numbered(reader: "Reader", width: int) -> Iterator[Record]:
-    """Each record, padded to the header's width, with the physical line it starts on."""
-    line = reader.line_num + 1
+def _numbered(reader: "Reader", width: int, before: int = 0) -> Iterator[Record]:
+    """Each record, padded to the header's width, with the physical line it starts on (``before``:
+    the lines passed over ahead of the header)."""
+    line = before + reader.line_num + 1
     try:
         for cells in reader:
             if len(cells) < width:  # exports may drop a row's trailing empty cells
                 cells += [""] * (width - len(cells))
             yield line, cells
-            line = reader.line_num + 1
+            line = before + reader.line_num + 1
     except csv.Error as error:
         raise _broken(line, error) from None
 

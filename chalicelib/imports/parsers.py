@@ -60,7 +60,17 @@ from .reports import report_rows, settle_date_format
 from .rows import ImportFormatError
 from .values import known_date_format
 
-_SOURCES: dict[str, Source] = {source.name: source for source in (toggl.SOURCE, clockify.SOURCE, timetagger.SOURCE)}
+_SOURCES: tuple[Source, ...] = (toggl.SOURCE, clockify.SOURCE, timetagger.SOURCE, timetagger.REPORT)
+_NAMES = tuple(dict.fromkeys(source.name for source in _SOURCES))
+# Exports that hold totals, not sessions: refused with what to export instead.
+_TOTALS_ONLY = (
+    (
+        ("Date", "Time (h)"),
+        "This is a Clockify Summary (or shared) report: it holds totals per day, with no start and end times, "
+        "so it can't become sessions. In Clockify open Reports, choose Detailed, then Export, Save as CSV, "
+        "and import that file.",
+    ),
+)
 
 
 def detect_source(header_line: str) -> KnownSource:
@@ -82,8 +92,10 @@ def parse(lines: Lines, source: str, tz: str, date_format: str | None = None) ->
     lines_now, lines_again = line_source(lines)
     header, records = read_csv(lines_now)
     kind = _source_for(source, header)
-    if kind.name == "timetagger":
+    if kind is timetagger.SOURCE:
         return timetagger.rows(header, records, zone)
+    if kind is timetagger.REPORT:
+        return timetagger.report_rows(header, records, zone)
     records, chosen = settle_date_format(kind, header, records, lines_again, chosen)
     return report_rows(kind, header, records, zone, chosen)
 
@@ -98,13 +110,16 @@ def _zone(tz: str) -> ZoneInfo:
 
 
 def _detect(header: Header) -> Source:
-    fitting = [source for source in _SOURCES.values() if _fits(source, header)]
+    fitting = [source for source in _SOURCES if _fits(source, header)]
     if len(fitting) == 1:
         return fitting[0]
     if fitting:
         names = " or ".join(f"--source {source.name}" for source in fitting)
         raise ImportFormatError(f"This header fits more than one time tracker's export; pass {names}.")
-    expected = "\n".join(f"- {source.title}: {source.header_example}" for source in _SOURCES.values())
+    for columns, message in _TOTALS_ONLY:
+        if all(header.has(name) for name in columns) and not header.has("Start Time"):
+            raise ImportFormatError(message)
+    expected = "\n".join(f"- {source.title}: {source.header_example}" for source in _SOURCES)
     raise ImportFormatError(
         f"Unrecognised header: {', '.join(header.cells)[:300]!r}. Expected the header of one of:\n{expected}\n"
         "Export the file again as CSV from one of these, keeping its header line first."
@@ -118,12 +133,14 @@ def _fits(source: Source, header: Header) -> bool:
 def _source_for(source: str, header: Header) -> Source:
     if source == "auto":
         return _detect(header)
-    wanted = _SOURCES.get(source)
-    if wanted is None:
-        raise ImportFormatError(f"Unknown source {source!r}: use one of {', '.join(_SOURCES)} or auto.")
-    if _fits(wanted, header):
-        return wanted
-    other = next((candidate for candidate in _SOURCES.values() if _fits(candidate, header)), None)
+    if source not in _NAMES:
+        raise ImportFormatError(f"Unknown source {source!r}: use one of {', '.join(_NAMES)} or auto.")
+    named = [candidate for candidate in _SOURCES if candidate.name == source]
+    for wanted in named:
+        if _fits(wanted, header):
+            return wanted
+    wanted = named[0]
+    other = next((candidate for candidate in _SOURCES if _fits(candidate, header)), None)
     if other is not None:
         raise ImportFormatError(
             f"This file looks like a {other.title}, not a {wanted.title}: pass --source {other.name} or --source auto."

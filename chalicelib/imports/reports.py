@@ -113,7 +113,7 @@ def _report_row(kind: Source, pick: Picker, zone: tzinfo, date_format: str, line
     if cell["end time"]:
         end_date = parse_date(cell["end date"], date_format) if cell["end date"] else start_wall.date()
         end_wall = datetime.combine(end_date, parse_time(cell["end time"]))
-        started, ended = _span(start_wall, starts, end_wall, duration, zone)
+        started, ended = span(start_wall, starts, end_wall, duration, zone)
     elif duration is not None:
         started, ended = starts[0], starts[0] + duration
     else:
@@ -123,7 +123,7 @@ def _report_row(kind: Source, pick: Picker, zone: tzinfo, date_format: str, line
     return session_row(kind.name, line, subject, started, ended, note, tags, zone)
 
 
-def _span(
+def span(
     start_wall: datetime, starts: list[datetime], end_wall: datetime, duration: timedelta | None, zone: tzinfo
 ) -> tuple[datetime, datetime]:
     """The start and end instants, letting the Duration settle what the wall times leave open."""

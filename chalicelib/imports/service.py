@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -24,7 +25,7 @@ from ..instants import format_instant, now
 from ..models import SubjectCreate
 from ..sessions import build_item, check_times
 from ..store import Store
-from .csvfile import KnownSource
+from .csvfile import KnownSource, decode_upload, is_preamble
 from .models import ImportQuery, ImportReport, RejectedRow, Source
 from .parsers import detect_source, parse
 from .rows import ImportFormatError, ImportRow, Rejected, Skipped
@@ -53,14 +54,9 @@ def session_id(user: str, import_key: str) -> str:
 def import_csv(store: Store, user: str, body: bytes, query: ImportQuery) -> ImportReport:
     """POST /v1/imports: the CSV body imported for ``user``; a file that can't be read is a 400 saying what to do."""
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise BadRequest.field(
-            "body",
-            f"is not UTF-8 text (byte {error.start} is not valid UTF-8)",
-            f"The file is not UTF-8 text (byte {error.start}). Export it again from the time tracker, or save "
-            "it from your spreadsheet as 'CSV UTF-8'.",
-        ) from None
+        text = decode_upload(body)
+    except ImportFormatError as error:
+        raise BadRequest.field("body", "is not UTF-8 or Shift_JIS text", str(error)) from None
     try:
         return import_rows(store, user, text, query.source, query.timezone, query.date_format)
     except ImportFormatError as error:
@@ -118,12 +114,15 @@ def import_rows(
 
 
 def _header(lines: Lines) -> str:
+    """The header line: the first one that is not blank or a '#' comment (as csvfile.read_csv reads it)."""
     if isinstance(lines, str):
-        end = lines.find("\n")
-        return lines if end < 0 else lines[:end]
+        text = io.StringIO(lines.removeprefix("\ufeff"), newline="")
+        return next((line for line in text if not is_preamble(line)), "")
     opened = lines()
     try:
-        return next(iter(opened), "")
+        return next(
+            (line.removeprefix("\ufeff") for line in opened if not is_preamble(line.removeprefix("\ufeff"))), ""
+        )
     finally:
         close = getattr(opened, "close", None)
         if close is not None:

@@ -25,6 +25,8 @@ def _date_pattern(date_format: str) -> re.Pattern[str]:
 _DATE_PATTERNS = {date_format: _date_pattern(date_format) for date_format in DATE_FORMATS}
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?")
 _CLOCK_DURATION = re.compile(r"(\d+):([0-5]\d)(?::([0-5]\d))?")
+# Toggl on a 12-hour profile prints the Duration as a clock time: 01:30:00 AM is 1 h 30 min, 12:20:00 AM 20 min.
+_TWELVE_HOUR_DURATION = re.compile(r"(\d{1,2}):([0-5]\d):([0-5]\d)\s*([AaPp])\.?[Mm]\.?")
 _DECIMAL_HOURS = re.compile(r"\d*[.,]?\d+")
 _UNIX_SECONDS = re.compile(r"\d+(?:\.\d+)?")
 # A tag starts at '#' not glued to a word ("C#" is no tag); \w covers 英語 and 数学.
@@ -78,11 +80,15 @@ def parse_time(value: str) -> time:
 
 
 def parse_duration(value: str) -> timedelta | None:
-    """A duration as H:MM:SS, H:MM or decimal hours (1.5 or 1,5); None when blank."""
+    """A duration as H:MM:SS, H:MM, decimal hours (1.5 or 1,5) or a 12-hour clock reading (01:30:00 AM,
+    as Toggl prints it for a 12-hour profile); None when blank."""
     if not value:
         return None
     if match := _CLOCK_DURATION.fullmatch(value):
         return timedelta(seconds=int(match[1]) * 3600 + int(match[2]) * 60 + int(match[3] or 0))
+    if (match := _TWELVE_HOUR_DURATION.fullmatch(value)) and 1 <= int(match[1]) <= 12:
+        hours = int(match[1]) % 12 + (12 if match[4] in "Pp" else 0)
+        return timedelta(seconds=hours * 3600 + int(match[2]) * 60 + int(match[3]))
     if _DECIMAL_HOURS.fullmatch(value):
         return timedelta(seconds=round(float(value.replace(",", ".")) * 3600))
     raise RowProblem(f"duration {value!r} is not like 1:30:00, 1:30 or 1.5 (hours)")

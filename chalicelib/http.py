@@ -102,8 +102,12 @@ def no_content() -> Response:
 
 
 def static(asset: tuple[int, dict, bytes]) -> Response:
-    """A built UI file; text bodies as str (API Gateway would mangle bytes without binary types)."""
+    """A built UI file; text bodies as str (API Gateway would mangle bytes without binary types), the
+    app's PNG icons as bytes: image/png is one of Chalice's default binary types, which Chalice
+    base64-encodes for API Gateway and registers as the REST API's binary media types."""
     status, headers, body = asset
+    if headers.get("Content-Type") == "image/png":
+        return Response(body=body, status_code=status, headers=headers)
     return Response(body=body.decode("utf-8"), status_code=status, headers=headers)
 
 

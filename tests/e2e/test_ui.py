@@ -130,7 +130,9 @@ def browser():
 @pytest.fixture
 def page(browser, base_url, request):
     language = getattr(request, "param", "en-US")
-    context = browser.new_context(viewport=DESKTOP, locale=language, base_url=base_url)
+    # The service worker would answer API reads before page.route() sees them: these tests mock and
+    # time the network themselves. The offline tests below run with it.
+    context = browser.new_context(viewport=DESKTOP, locale=language, base_url=base_url, service_workers="block")
     opened = context.new_page()
     opened.problems = []
     opened.on("pageerror", lambda error: opened.problems.append(f"page error: {error}"))
@@ -369,7 +371,9 @@ def test_cognito_sign_in_runs_the_pkce_code_flow_and_sign_out_clears_the_token(p
 @contextlib.contextmanager
 def device(browser, base_url, zone: str, language: str):
     """A browser whose clock is in ``zone`` and whose language is ``language`` (a fresh storage)."""
-    context = browser.new_context(viewport=PHONE, locale=language, timezone_id=zone, base_url=base_url)
+    context = browser.new_context(
+        viewport=PHONE, locale=language, timezone_id=zone, base_url=base_url, service_workers="block"
+    )
     try:
         opened = context.new_page()
         opened.problems = []
@@ -445,3 +449,90 @@ def test_a_new_learner_in_new_york_gets_sunday_weeks_and_keeping_the_zone_on_a_t
         expect(page.get_by_role("region", name="Time zone")).to_have_count(0)  # asked once
         assert stored_settings(page)["timezone"] == "America/New_York"
         assert page.problems == []
+
+
+# -- offline ---------------------------------------------------------------------------------------
+def call_api(page, method: str, path: str, body=None):
+    """The API with this page's token, from the page (so through its service worker when one runs)."""
+    return page.evaluate(
+        """async ([method, path, body]) => {
+            const token = localStorage.getItem('studytracker.token')
+            const headers = { Authorization: `Bearer ${token}` }
+            if (body !== null) headers['Content-Type'] = 'application/json'
+            const sent = body === null ? undefined : JSON.stringify(body)
+            const answer = await fetch(path, { method, headers, body: sent })
+            return { status: answer.status, body: await answer.json().catch(() => null) }
+        }""",
+        [method, path, body],
+    )
+
+
+@pytest.fixture
+def phone(browser, base_url):
+    """A phone-sized page WITH the app's service worker, as a learner installs it."""
+    context = browser.new_context(viewport=PHONE, locale="en-US", base_url=base_url, service_workers="allow")
+    opened = context.new_page()
+    opened.problems = []
+    opened.on("pageerror", lambda error: opened.problems.append(f"page error: {error}"))
+    opened.on("dialog", lambda dialog: dialog.accept())
+    yield opened
+    context.close()
+
+
+def test_the_app_installs_and_a_timer_run_offline_becomes_exactly_one_session_with_its_true_times(phone):
+    page, context = phone, phone.context
+    sign_in(page, f"offline-{uuid.uuid4().hex[:8]}")
+    assert call_api(page, "POST", "v1/subjects", {"name": "Kanji"})["status"] == 201
+    page.reload()
+    expect(page.get_by_role("button", name="Start")).to_be_visible()
+
+    # Install prerequisites: a worker controlling the page, and a manifest with the icons a phone
+    # needs. A page that loaded while the worker was still installing may stay uncontrolled (clients.claim takes only
+    # the pages open when the worker activates), so wait for the worker, then open the app again as a learner would.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    manifest = page.evaluate("fetch('manifest.webmanifest').then((answer) => answer.json())")
+    assert (manifest["display"], manifest["start_url"], manifest["scope"]) == ("standalone", "./", "./")
+    icons = {(icon["sizes"], icon.get("purpose", "any")) for icon in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= icons
+
+    # The network goes: the app still opens, and says it is offline.
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", level=1, name=re.compile("^Today"))).to_be_visible()
+    expect(page.get_by_text("Offline: showing what was last loaded.")).to_be_visible()
+
+    pressed_start = page.evaluate("Date.now()")
+    page.get_by_role("button", name="Start").click()
+    expect(page.get_by_role("timer")).to_be_visible()
+    page.wait_for_timeout(2_500)
+    pressed_stop = page.evaluate("Date.now()")
+    page.get_by_role("button", name="Stop").click()
+    expect(page.get_by_text("not sent yet")).to_be_visible()
+    expect(page.get_by_text("2 change(s) waiting to be sent.")).to_be_visible()
+    assert "Failed to fetch" not in page.content()
+
+    # Closing and reopening the app offline loses nothing.
+    for _ in range(2):
+        page.reload()
+        expect(page.get_by_text("2 change(s) waiting to be sent.")).to_be_visible()
+        expect(page.get_by_text("not sent yet")).to_be_visible()
+
+    page.wait_for_timeout(4_000)  # offline a while longer: a time taken at sync would now miss by 4 s
+
+    # The network returns: the outbox sends both changes, once.
+    context.set_offline(False)
+    expect(page.get_by_text("2 change(s) waiting to be sent.")).to_have_count(0, timeout=20_000)
+    page.reload()
+    expect(page.get_by_text("not sent yet")).to_have_count(0)
+    listed = call_api(page, "GET", "v1/sessions?limit=200", None)
+    assert listed["status"] == 200, listed
+    (session,) = listed["body"]["items"]
+    started = datetime.fromisoformat(session["started_at"].replace("Z", "+00:00")).timestamp() * 1000
+    ended = datetime.fromisoformat(session["ended_at"].replace("Z", "+00:00")).timestamp() * 1000
+    # The server keeps whole seconds, so a time may read up to 1 s before the press.
+    assert pressed_start - 1_000 <= started <= pressed_start + 2_000, (pressed_start, session)
+    assert pressed_stop - 1_000 <= ended <= pressed_stop + 2_000, (pressed_stop, session)
+    assert call_api(page, "GET", "v1/timer", None)["status"] == 404
+    assert page.problems == []

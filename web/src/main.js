@@ -1,7 +1,12 @@
 import { createApp } from 'vue'
+import { registerSW } from 'virtual:pwa-register'
 import App from './App.vue'
 import { chooseLocale, setLocale } from './lib/i18n.js'
+import { startSync } from './offline/outbox.js'
 import './style.css'
 
 setLocale(chooseLocale(navigator.languages))
 createApp(App).mount('#app')
+// The service worker (vite.config.js) keeps the app opening offline; the outbox sends what waits.
+if ('serviceWorker' in navigator) registerSW({ immediate: true })
+startSync()

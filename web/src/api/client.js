@@ -2,6 +2,7 @@
 // token on every call, and a 401 that sends the learner back to sign-in.
 // Only the modules next to this one call it: each owns one resource's URLs.
 
+import { t } from '../lib/i18n.js'
 import { forget, token } from '../state/auth.js'
 
 export class ApiError extends Error {
@@ -13,18 +14,32 @@ export class ApiError extends Error {
   }
 }
 
+/** The network is down (fetch itself failed): said in the learner's language, never "Failed to fetch". */
+export class OfflineError extends ApiError {
+  constructor() {
+    super(0, { error: { code: 'offline', message: t('error.offline') } })
+  }
+}
+
 function url(path, query) {
   const defined = Object.entries(query ?? {}).filter(([, value]) => value !== undefined && value !== null && value !== '')
   return defined.length ? `${path}?${new URLSearchParams(defined)}` : path
 }
 
-async function request(path, { method = 'GET', body, query, version } = {}) {
+/** One HTTP request; an OfflineError when the network is down. */
+export async function request(path, { method = 'GET', body, query, version, key } = {}) {
   const headers = { Authorization: `Bearer ${token.value}` }
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   if (version !== undefined) headers['If-Match'] = String(version)
-  const response = await fetch(url(path, query), {
-    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-  })
+  if (key !== undefined) headers['Idempotency-Key'] = key
+  let response
+  try {
+    response = await fetch(url(path, query), {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch {
+    throw new OfflineError()
+  }
   if (response.status === 401) forget()
   return response
 }

@@ -1,20 +1,28 @@
-// The learner's one running timer; stopping it files a session.
+// The learner's one running timer; stopping it files a session. Starts, stops and discards go
+// through the outbox (offline/outbox.js): each carries the moment the learner pressed the button,
+// so one made offline is recorded as it happened, and reaches the server exactly once.
 
-import { api, apiOrNull } from './client.js'
+import { submit } from '../offline/outbox.js'
+import { apiOrNull } from './client.js'
 
 /** The running timer, or null when none runs. */
 export function getTimer() {
   return apiOrNull('v1/timer')
 }
 
+/** Answers the timer, or { queued: true } while offline. */
 export function startTimer(fields) {
-  return api('v1/timer/start', { method: 'POST', body: fields })
+  const body = { ...fields, started_at: new Date().toISOString() }
+  return submit('POST', 'v1/timer/start', body, { kind: 'timer-start' })
 }
 
-export function stopTimer() {
-  return api('v1/timer/stop', { method: 'POST', body: {} })
+/** Stops `timer` now; the session it files is shown as pending until the server has it. */
+export function stopTimer(timer) {
+  const ended = new Date().toISOString()
+  const session = timer && { subject_id: timer.subject_id, note: timer.note ?? '', started_at: timer.started_at, ended_at: ended }
+  return submit('POST', 'v1/timer/stop', { ended_at: ended }, { kind: 'timer-stop', session })
 }
 
 export function discardTimer() {
-  return api('v1/timer', { method: 'DELETE' })
+  return submit('DELETE', 'v1/timer', undefined, { kind: 'timer-discard' })
 }

@@ -1,8 +1,12 @@
 // The learner's one running timer: its state, the seconds it has run, and the
-// actions on it. Each action re-reads the timer afterwards.
+// actions on it. Each action re-reads the timer afterwards when the network allows;
+// offline, the screen shows the timer as the outbox's waiting changes leave it.
 
 import { computed, ref } from 'vue'
+import { OfflineError } from '../api/client.js'
 import { discardTimer, getTimer, startTimer, stopTimer } from '../api/timer.js'
+import { entries } from '../offline/outbox.js'
+import { timerAfter } from '../offline/queue.js'
 import { useNow } from './useNow.js'
 
 /**
@@ -11,7 +15,8 @@ import { useNow } from './useNow.js'
  * so a stopped timer and the session it filed appear together.
  */
 export function useTimer(alongside = async () => () => {}) {
-  const timer = ref(null)
+  const known = ref(null) // the server's timer, as last read
+  const timer = computed(() => timerAfter(entries.value, known.value))
   const now = useNow()
 
   const elapsed = computed(() => (timer.value ? (now.value - Date.parse(timer.value.started_at)) / 1000 : 0))
@@ -21,26 +26,31 @@ export function useTimer(alongside = async () => () => {}) {
     : null))
 
   async function refresh() {
-    const [current, apply] = await Promise.all([getTimer(), alongside()])
-    timer.value = current
-    apply()
+    try {
+      const [current, apply] = await Promise.all([getTimer(), alongside()])
+      known.value = current
+      apply()
+    } catch (failure) {
+      if (!(failure instanceof OfflineError)) throw failure // offline: keep what is known
+    }
+  }
+
+  async function afterward(answer) {
+    if (!answer?.queued) await refresh()
   }
 
   async function start(subjectId, note) {
     const fields = { subject_id: subjectId }
     if (note) fields.note = note
-    await startTimer(fields)
-    await refresh()
+    await afterward(await startTimer(fields))
   }
 
   async function stop() {
-    await stopTimer()
-    await refresh()
+    await afterward(await stopTimer(timer.value))
   }
 
   async function discard() {
-    await discardTimer()
-    await refresh()
+    await afterward(await discardTimer())
   }
 
   return { timer, elapsed, running, refresh, start, stop, discard }

@@ -1,0 +1,114 @@
+// The outbox: every change the learner makes is kept in IndexedDB with its own Idempotency-Key
+// and sent in order when the network allows, so a change made offline (or whose answer was lost)
+// reaches the server exactly once. It survives reloads and closed tabs. Views never call it:
+// the api/ modules do.
+
+import { computed, ref } from 'vue'
+import { createStore, get, set } from 'idb-keyval'
+import { ApiError, OfflineError, request } from '../api/client.js'
+import { outcomeOf, pendingSessions as pendingOf, waiting } from './queue.js'
+
+const database = createStore('studytracker', 'outbox')
+const SYNCED_KEY = 'studytracker.last-synced'
+const RETRY_MS = 15_000
+
+export const entries = ref([])
+export const online = ref(navigator.onLine)
+export const lastSynced = ref(localStorage.getItem(SYNCED_KEY))
+export const waitingCount = computed(() => waiting(entries.value).length)
+export const refused = computed(() => entries.value.filter((entry) => entry.state === 'refused'))
+export const pendingSessions = computed(() => pendingOf(entries.value))
+
+let loading = null
+let flushing = null
+
+function load() {
+  loading ??= get('entries', database).then((found) => { entries.value = found ?? [] })
+  return loading
+}
+
+function save() {
+  return set('entries', JSON.parse(JSON.stringify(entries.value)), database)
+}
+
+function newKey() {
+  return crypto.randomUUID()
+}
+
+async function sendAll() {
+  await load()
+  const outcomes = new Map()
+  for (const entry of waiting(entries.value)) {
+    let response
+    try {
+      response = await request(entry.path, { method: entry.method, body: entry.body, key: entry.key })
+    } catch (failure) {
+      if (failure instanceof OfflineError) break // later, in the same order
+      throw failure
+    }
+    const outcome = outcomeOf(response.status)
+    if (outcome === 'retry') break
+    const body = response.status === 204 ? null : await response.json().catch(() => null)
+    if (outcome === 'sent') {
+      entries.value = entries.value.filter((other) => other.id !== entry.id)
+      lastSynced.value = new Date().toISOString()
+      localStorage.setItem(SYNCED_KEY, lastSynced.value)
+    } else {
+      const error = new ApiError(response.status, body)
+      entries.value = entries.value.map((other) => (other.id === entry.id
+        ? { ...other, state: 'refused', error: { status: error.status, code: error.code, message: error.message } }
+        : other))
+    }
+    outcomes.set(entry.id, { outcome, body, status: response.status })
+    await save()
+  }
+  return outcomes
+}
+
+/** Send what waits, oldest first; one run at a time. */
+export function flush() {
+  flushing ??= sendAll().finally(() => { flushing = null })
+  return flushing
+}
+
+/**
+ * Keep a change and try to send it now. Answers the server's body when it was sent, or
+ * { queued: true } when it waits for the network. A change the server refuses at once throws its
+ * ApiError (the learner is looking at the form) and is not kept.
+ */
+export async function submit(method, path, body, meta = {}) {
+  await load()
+  const entry = { id: newKey(), key: newKey(), method, path, body, meta, state: 'waiting', created_at: new Date().toISOString() }
+  entries.value = [...entries.value, entry]
+  await save()
+  let result
+  for (let attempt = 0; attempt < 2 && !result; attempt++) result = (await flush()).get(entry.id)
+  if (!result) return { queued: true }
+  if (result.outcome === 'refused') {
+    entries.value = entries.value.filter((other) => other.id !== entry.id)
+    await save()
+    throw new ApiError(result.status, result.body)
+  }
+  return result.body
+}
+
+/** Drop a refused change the learner chose not to fix. */
+export async function discard(id) {
+  entries.value = entries.value.filter((entry) => entry.id !== id)
+  await save()
+}
+
+/** Forget every kept change (signing out: they must not be sent as the next learner). */
+export async function clear() {
+  await load()
+  entries.value = []
+  await save()
+}
+
+/** Load the outbox and send what waits now, when the network returns, and every so often. */
+export function startSync() {
+  load().then(flush).catch(() => {})
+  window.addEventListener('online', () => { online.value = true; flush().catch(() => {}) })
+  window.addEventListener('offline', () => { online.value = false })
+  setInterval(() => { if (waitingCount.value) flush().catch(() => {}) }, RETRY_MS)
+}

@@ -23,7 +23,9 @@ def cors_config():
     from chalice import CORSConfig
 
     origin = cors_origin()
-    return None if origin is None else CORSConfig(allow_origin=origin, allow_headers=["If-Match"], max_age=600)
+    if origin is None:
+        return None
+    return CORSConfig(allow_origin=origin, allow_headers=["If-Match", "Idempotency-Key"], max_age=600)
 
 
 def with_cors(response, config):

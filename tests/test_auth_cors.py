@@ -79,7 +79,8 @@ def test_configured_origin_is_allowed_on_answers_errors_and_preflight(app_with_c
     allowed = cors_headers(preflight)
     assert preflight.status_code == 200 and allowed["access-control-allow-origin"] == ORIGIN
     assert {"PATCH", "DELETE", "GET"} <= set(allowed["access-control-allow-methods"].split(","))
-    assert {"Authorization", "Content-Type", "If-Match"} <= set(allowed["access-control-allow-headers"].split(","))
+    sent_by_the_ui = {"Authorization", "Content-Type", "If-Match", "Idempotency-Key"}
+    assert sent_by_the_ui <= set(allowed["access-control-allow-headers"].split(","))
 
 
 @pytest.mark.parametrize(

@@ -467,16 +467,40 @@ def call_api(page, method: str, path: str, body=None):
     )
 
 
-@pytest.fixture
-def phone(browser, base_url):
+@contextlib.contextmanager
+def installed(browser, base_url):
     """A phone-sized page WITH the app's service worker, as a learner installs it."""
     context = browser.new_context(viewport=PHONE, locale="en-US", base_url=base_url, service_workers="allow")
     opened = context.new_page()
     opened.problems = []
     opened.on("pageerror", lambda error: opened.problems.append(f"page error: {error}"))
     opened.on("dialog", lambda dialog: dialog.accept())
-    yield opened
-    context.close()
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone(browser, base_url):
+    with installed(browser, base_url) as opened:
+        yield opened
+
+
+def under_the_worker(page) -> None:
+    """Wait for the service worker, then open the app again: it is then served by the worker. A page that
+    loaded while the worker was still installing may stay uncontrolled (clients.claim takes only the pages
+    open when the worker activates)."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def sessions_on_server(page) -> list[dict]:
+    listed = call_api(page, "GET", "v1/sessions?limit=200", None)
+    assert listed["status"] == 200, listed
+    return listed["body"]["items"]
 
 
 def test_the_app_installs_and_a_timer_run_offline_becomes_exactly_one_session_with_its_true_times(phone):
@@ -486,12 +510,8 @@ def test_the_app_installs_and_a_timer_run_offline_becomes_exactly_one_session_wi
     page.reload()
     expect(page.get_by_role("button", name="Start")).to_be_visible()
 
-    # Install prerequisites: a worker controlling the page, and a manifest with the icons a phone
-    # needs. A page that loaded while the worker was still installing may stay uncontrolled (clients.claim takes only
-    # the pages open when the worker activates), so wait for the worker, then open the app again as a learner would.
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.reload()
-    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    # Install prerequisites: a worker controlling the page, and a manifest with the icons a phone needs.
+    under_the_worker(page)
     manifest = page.evaluate("fetch('manifest.webmanifest').then((answer) => answer.json())")
     assert (manifest["display"], manifest["start_url"], manifest["scope"]) == ("standalone", "./", "./")
     icons = {(icon["sizes"], icon.get("purpose", "any")) for icon in manifest["icons"]}
@@ -526,9 +546,7 @@ def test_the_app_installs_and_a_timer_run_offline_becomes_exactly_one_session_wi
     expect(page.get_by_text("2 change(s) waiting to be sent.")).to_have_count(0, timeout=20_000)
     page.reload()
     expect(page.get_by_text("not sent yet")).to_have_count(0)
-    listed = call_api(page, "GET", "v1/sessions?limit=200", None)
-    assert listed["status"] == 200, listed
-    (session,) = listed["body"]["items"]
+    (session,) = sessions_on_server(page)
     started = datetime.fromisoformat(session["started_at"].replace("Z", "+00:00")).timestamp() * 1000
     ended = datetime.fromisoformat(session["ended_at"].replace("Z", "+00:00")).timestamp() * 1000
     # The server keeps whole seconds, so a time may read up to 1 s before the press.
@@ -536,3 +554,88 @@ def test_the_app_installs_and_a_timer_run_offline_becomes_exactly_one_session_wi
     assert pressed_stop - 1_000 <= ended <= pressed_stop + 2_000, (pressed_stop, session)
     assert call_api(page, "GET", "v1/timer", None)["status"] == 404
     assert page.problems == []
+
+
+def test_a_session_added_offline_is_stored_once_though_the_page_reloads_and_the_first_send_is_cut_off(phone):
+    page, context = phone, phone.context
+    sign_in(page, f"cutoff-{uuid.uuid4().hex[:8]}")
+    assert call_api(page, "POST", "v1/subjects", {"name": "Grammar"})["status"] == 201
+    under_the_worker(page)
+    open_screen(page, "Log", "Log")
+
+    context.set_offline(True)
+    page.get_by_role("button", name="Add session").click()
+    page.get_by_role("form", name="Add session").get_by_role("button", name="Save").click()
+    sessions = page.get_by_role("list", name="Sessions")
+    expect(sessions.get_by_text("not sent yet")).to_have_count(1)
+    for _ in range(2):
+        page.reload()
+        expect(page.get_by_text("1 change(s) waiting to be sent.")).to_be_visible()
+        expect(page.get_by_role("list", name="Sessions").get_by_text("not sent yet")).to_have_count(1)
+
+    # The first send reaches the server, which stores the session, but its answer never comes back.
+    sent: list[str] = []
+
+    def cut_off_the_first(route):
+        if route.request.method != "POST":
+            route.fallback()
+            return
+        sent.append(route.request.headers.get("idempotency-key", ""))
+        answer = route.fetch()
+        if len(sent) == 1:
+            route.abort("connectionreset")
+        else:
+            route.fulfill(response=answer)
+
+    context.route(re.compile(r".*/v1/sessions$"), cut_off_the_first)
+    context.set_offline(False)
+    deadline = time.monotonic() + 20
+    while len(sent) < 1:
+        assert time.monotonic() < deadline, "the outbox sent nothing within 20 s of the network returning"
+        page.wait_for_timeout(100)
+    expect(page.get_by_text("1 change(s) waiting to be sent.")).to_be_visible()  # not lost, not counted as sent
+
+    page.reload()  # opening the app again sends what waits
+    expect(page.get_by_text("1 change(s) waiting to be sent.")).to_have_count(0, timeout=20_000)
+    assert len(sent) == 2 and sent[0] == sent[1] != "", sent  # the retry carried the same Idempotency-Key
+    context.unroute(re.compile(r".*/v1/sessions$"))
+    assert len(sessions_on_server(page)) == 1
+    expect(page.get_by_role("list", name="Sessions").get_by_text("not sent yet")).to_have_count(0)
+    assert page.problems == []
+
+
+def test_two_devices_stopping_one_timer_file_one_session_and_the_later_device_is_told(browser, base_url):
+    """The rule: the server's order wins. The phone's stop arrives first and files the session; the laptop's
+    stop, made offline, arrives later, is refused, and the laptop shows why and lets the learner discard it."""
+    user = f"two-{uuid.uuid4().hex[:8]}"
+    with installed(browser, base_url) as phone, installed(browser, base_url) as laptop:
+        sign_in(phone, user)
+        assert call_api(phone, "POST", "v1/subjects", {"name": "Physics"})["status"] == 201
+        phone.reload()
+        phone.get_by_role("button", name="Start").click()
+        expect(phone.get_by_role("timer")).to_be_visible()
+
+        sign_in(laptop, user)
+        under_the_worker(laptop)
+        expect(laptop.get_by_role("timer")).to_be_visible()
+        laptop.context.set_offline(True)
+        laptop.get_by_role("button", name="Stop").click()
+        expect(laptop.get_by_text("not sent yet")).to_be_visible()
+
+        phone.get_by_role("button", name="Stop").click()
+        expect(phone.get_by_role("button", name="Start")).to_be_visible()
+        expect(phone.get_by_role("status", name="Sync")).to_have_count(0)  # sent: nothing waits on the phone
+        (filed,) = sessions_on_server(phone)
+
+        laptop.context.set_offline(False)
+        refusal = laptop.get_by_role("alert").filter(has_text="Stopping the timer was refused")
+        expect(refusal).to_contain_text("another device changed it first", timeout=20_000)
+        expect(laptop.get_by_text("not sent yet")).to_have_count(0)  # a refused stop is no longer shown as a session
+        refusal.get_by_role("button", name="Discard it").click()
+        expect(refusal).to_have_count(0)
+        laptop.reload()
+        expect(laptop.get_by_role("alert")).to_have_count(0)  # discarded for good, not just hidden
+
+        assert sessions_on_server(laptop) == [filed]
+        assert call_api(laptop, "GET", "v1/timer", None)["status"] == 404
+        assert phone.problems == [] and laptop.problems == []

@@ -1,21 +1,23 @@
-// Subjects: DELETE archives one (it stays for the sessions filed under it).
+// Subjects: DELETE archives one (it stays for the sessions filed under it). Changes go through the
+// outbox: each answers the server's body, or { queued: true } while offline.
 
-import { api, listAll } from './client.js'
+import { submit } from '../offline/outbox.js'
+import { listAll } from './client.js'
 
 export function listSubjects() {
   return listAll('v1/subjects')
 }
 
 export function createSubject(fields) {
-  return api('v1/subjects', { method: 'POST', body: fields })
+  return submit('POST', 'v1/subjects', fields, { kind: 'subject-create' })
 }
 
 export function updateSubject(subject, changes) {
-  return api(`v1/subjects/${subject.id}`, { method: 'PATCH', body: changes, version: subject.version })
+  return submit('PATCH', `v1/subjects/${subject.id}`, changes, { kind: 'subject-edit', id: subject.id }, { version: subject.version })
 }
 
 export function archiveSubject(subject) {
-  return api(`v1/subjects/${subject.id}`, { method: 'DELETE', version: subject.version })
+  return submit('DELETE', `v1/subjects/${subject.id}`, undefined, { kind: 'subject-archive', id: subject.id }, { version: subject.version })
 }
 
 export function restoreSubject(subject) {

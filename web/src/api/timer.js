@@ -10,19 +10,19 @@ export function getTimer() {
   return apiOrNull('v1/timer')
 }
 
-/** Answers the timer, or { queued: true } while offline. */
-export function startTimer(fields) {
+/** Answers the timer, or { queued: true } while offline. `sent(timer)` runs when the server has it. */
+export function startTimer(fields, sent) {
   const body = { ...fields, started_at: new Date().toISOString() }
-  return submit('POST', 'v1/timer/start', body, { kind: 'timer-start' })
+  return submit('POST', 'v1/timer/start', body, { kind: 'timer-start' }, { sent })
 }
 
 /** Stops `timer` now; the session it files is shown as pending until the server has it. */
-export function stopTimer(timer) {
+export function stopTimer(timer, sent) {
   const ended = new Date().toISOString()
   const session = timer && { subject_id: timer.subject_id, note: timer.note ?? '', started_at: timer.started_at, ended_at: ended }
-  return submit('POST', 'v1/timer/stop', { ended_at: ended }, { kind: 'timer-stop', session })
+  return submit('POST', 'v1/timer/stop', { ended_at: ended }, { kind: 'timer-stop', session }, { sent })
 }
 
-export function discardTimer() {
-  return submit('DELETE', 'v1/timer', undefined, { kind: 'timer-discard' })
+export function discardTimer(sent) {
+  return submit('DELETE', 'v1/timer', undefined, { kind: 'timer-discard' }, { sent })
 }

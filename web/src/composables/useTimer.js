@@ -42,15 +42,15 @@ export function useTimer(alongside = async () => () => {}) {
   async function start(subjectId, note) {
     const fields = { subject_id: subjectId }
     if (note) fields.note = note
-    await afterward(await startTimer(fields))
+    await afterward(await startTimer(fields, (started) => { known.value = started }))
   }
 
   async function stop() {
-    await afterward(await stopTimer(timer.value))
+    await afterward(await stopTimer(timer.value, () => { known.value = null }))
   }
 
   async function discard() {
-    await afterward(await discardTimer())
+    await afterward(await discardTimer(() => { known.value = null }))
   }
 
   return { timer, elapsed, running, refresh, start, stop, discard }

@@ -6,7 +6,7 @@
 import { computed, ref } from 'vue'
 import { createStore, get, set } from 'idb-keyval'
 import { ApiError, OfflineError, request } from '../api/client.js'
-import { outcomeOf, pendingSessions as pendingOf, waiting } from './queue.js'
+import { afterSent, outcomeOf, pendingSessions as pendingOf, waiting } from './queue.js'
 
 const database = createStore('studytracker', 'outbox')
 const SYNCED_KEY = 'studytracker.last-synced'
@@ -18,9 +18,14 @@ export const lastSynced = ref(localStorage.getItem(SYNCED_KEY))
 export const waitingCount = computed(() => waiting(entries.value).length)
 export const refused = computed(() => entries.value.filter((entry) => entry.state === 'refused'))
 export const pendingSessions = computed(() => pendingOf(entries.value))
+/** Counts changes that reached the server: screens re-read their data when it moves. */
+export const delivered = ref(0)
 
 let loading = null
 let flushing = null
+// Callbacks of changes submitted in this page, run in the same tick the change leaves the outbox, so
+// the screen never shows a moment without both (a stopped timer flickering back on).
+const onSent = new Map()
 
 function load() {
   loading ??= get('entries', database).then((found) => { entries.value = found ?? [] })
@@ -41,7 +46,7 @@ async function sendAll() {
   for (const entry of waiting(entries.value)) {
     let response
     try {
-      response = await request(entry.path, { method: entry.method, body: entry.body, key: entry.key })
+      response = await request(entry.path, { method: entry.method, body: entry.body, key: entry.key, version: entry.version })
     } catch (failure) {
       if (failure instanceof OfflineError) break // later, in the same order
       throw failure
@@ -50,7 +55,10 @@ async function sendAll() {
     if (outcome === 'retry') break
     const body = response.status === 204 ? null : await response.json().catch(() => null)
     if (outcome === 'sent') {
-      entries.value = entries.value.filter((other) => other.id !== entry.id)
+      onSent.get(entry.id)?.(body)
+      onSent.delete(entry.id)
+      entries.value = afterSent(entries.value, entry, body)
+      delivered.value += 1
       lastSynced.value = new Date().toISOString()
       localStorage.setItem(SYNCED_KEY, lastSynced.value)
     } else {
@@ -74,16 +82,20 @@ export function flush() {
 /**
  * Keep a change and try to send it now. Answers the server's body when it was sent, or
  * { queued: true } when it waits for the network. A change the server refuses at once throws its
- * ApiError (the learner is looking at the form) and is not kept.
+ * ApiError (the learner is looking at the form) and is not kept. `meta.kind` names the change for
+ * the screen (queue.js); `version` is sent as If-Match; `sent(body)` runs as the change leaves the
+ * outbox, if this page sends it.
  */
-export async function submit(method, path, body, meta = {}) {
+export async function submit(method, path, body, meta = {}, { version, sent } = {}) {
   await load()
-  const entry = { id: newKey(), key: newKey(), method, path, body, meta, state: 'waiting', created_at: new Date().toISOString() }
+  const entry = { id: newKey(), key: newKey(), method, path, body, meta, version, state: 'waiting', created_at: new Date().toISOString() }
+  if (sent) onSent.set(entry.id, sent)
   entries.value = [...entries.value, entry]
   await save()
   let result
   for (let attempt = 0; attempt < 2 && !result; attempt++) result = (await flush()).get(entry.id)
   if (!result) return { queued: true }
+  onSent.delete(entry.id)
   if (result.outcome === 'refused') {
     entries.value = entries.value.filter((other) => other.id !== entry.id)
     await save()

@@ -26,13 +26,66 @@ export function timerAfter(entries, known) {
   return timer
 }
 
+function secondsOf(session) {
+  return Math.max(0, Math.round((Date.parse(session.ended_at) - Date.parse(session.started_at)) / 1000))
+}
+
 /** Sessions the learner made that the server does not have yet (a stopped timer's, a manual one). */
 export function pendingSessions(entries) {
   return waiting(entries)
     .filter((entry) => entry.meta?.session)
     .map((entry) => {
-      const { started_at: started, ended_at: ended } = entry.meta.session
-      const seconds = Math.max(0, Math.round((Date.parse(ended) - Date.parse(started)) / 1000))
-      return { tags: [], note: '', ...entry.meta.session, duration_seconds: seconds, id: `pending-${entry.id}`, pending: true }
+      const session = { tags: [], note: '', ...entry.meta.session }
+      return { ...session, duration_seconds: secondsOf(session), id: `pending-${entry.id}`, pending: true }
     })
+}
+
+/** A session shown from the outbox alone: the server has no id for it yet, so it cannot be edited. */
+export function notCreatedYet(session) {
+  return session.id.startsWith('pending-')
+}
+
+/**
+ * The sessions as the learner left them: `sessions` (the server's, as last read) with every waiting
+ * edit applied and every waiting delete removed, after the waiting new ones that `keep` accepts.
+ */
+export function sessionsAfter(entries, sessions, keep = () => true) {
+  const edits = new Map()
+  const deleted = new Set()
+  for (const entry of waiting(entries)) {
+    const id = entry.meta?.id
+    if (entry.meta?.kind === 'session-edit') edits.set(id, { ...edits.get(id), ...entry.body })
+    if (entry.meta?.kind === 'session-delete') deleted.add(id)
+  }
+  const known = sessions
+    .filter((session) => !deleted.has(session.id))
+    .map((session) => {
+      if (!edits.has(session.id)) return session
+      const edited = { ...session, ...edits.get(session.id), pending: true }
+      return { ...edited, duration_seconds: secondsOf(edited) }
+    })
+  return [...pendingSessions(entries).filter(keep), ...known]
+}
+
+/**
+ * The entries after `sent` reached the server and answered `body`: later changes to the same item
+ * carry its new version, so two edits made offline in a row do not refuse each other.
+ */
+export function afterSent(entries, sent, body) {
+  const rest = entries.filter((entry) => entry.id !== sent.id)
+  if (!body?.id || body.version === undefined) return rest
+  return rest.map((entry) => (entry.meta?.id === body.id && entry.version !== undefined
+    ? { ...entry, version: body.version }
+    : entry))
+}
+
+const CHANGE_KINDS = new Set(['timer-start', 'timer-stop', 'timer-discard', 'session-create', 'session-edit',
+  'session-delete', 'subject-create', 'subject-edit', 'subject-archive', 'settings'])
+
+/** The i18n keys that explain a refused change: what it was, and why it was refused (by status). */
+export function refusalKeys(entry) {
+  const kind = CHANGE_KINDS.has(entry.meta?.kind) ? entry.meta.kind : 'other'
+  const status = entry.error?.status
+  const reason = status === 404 ? 'gone' : status === 409 || status === 412 ? 'changed' : 'invalid'
+  return { what: `outbox.kind.${kind}`, why: `outbox.why.${reason}` }
 }

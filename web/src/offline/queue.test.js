@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { outcomeOf, pendingSessions, timerAfter, waiting } from './queue.js'
+import { afterSent, notCreatedYet, outcomeOf, pendingSessions, refusalKeys, sessionsAfter, timerAfter, waiting } from './queue.js'
 
 const start = {
   id: 'a', state: 'waiting', meta: { kind: 'timer-start' },
@@ -40,5 +40,62 @@ describe('pendingSessions', () => {
       },
     ])
     expect(waiting([start, { ...stop, state: 'refused' }])).toEqual([start])
+  })
+})
+
+const server = [
+  { id: 's-1', subject_id: 'k', started_at: '2026-12-03T07:00:00Z', ended_at: '2026-12-03T08:00:00Z', duration_seconds: 3600, tags: [], note: '', version: 3 },
+  { id: 's-2', subject_id: 'k', started_at: '2026-12-03T05:00:00Z', ended_at: '2026-12-03T06:00:00Z', duration_seconds: 3600, tags: [], note: '', version: 1 },
+]
+const create = {
+  id: 'c', state: 'waiting', meta: { kind: 'session-create', session: { subject_id: 'm', started_at: '2026-12-02T10:00:00Z', ended_at: '2026-12-02T10:30:00Z' } },
+}
+const edit = (id, body) => ({ id: `e-${id}-${JSON.stringify(body)}`, state: 'waiting', body, version: 3, meta: { kind: 'session-edit', id } })
+const remove = (id) => ({ id: `d-${id}`, state: 'waiting', version: 1, meta: { kind: 'session-delete', id } })
+
+describe('sessionsAfter', () => {
+  it('applies waiting edits in order, with the duration they give, and marks them pending', () => {
+    const [first] = sessionsAfter([edit('s-1', { note: 'a' }), edit('s-1', { ended_at: '2026-12-03T07:30:00Z' })], server)
+    expect(first).toMatchObject({ id: 's-1', note: 'a', ended_at: '2026-12-03T07:30:00Z', duration_seconds: 1800, pending: true })
+  })
+
+  it('hides a session deleted offline and lists new ones first, as far as `keep` accepts them', () => {
+    expect(sessionsAfter([remove('s-2')], server).map((session) => session.id)).toEqual(['s-1'])
+    expect(sessionsAfter([create], server).map((session) => session.id)).toEqual(['pending-c', 's-1', 's-2'])
+    expect(sessionsAfter([create], server, (session) => session.subject_id === 'k').map((session) => session.id)).toEqual(['s-1', 's-2'])
+  })
+
+  it('leaves the list alone for refused changes, and the server copy untouched', () => {
+    expect(sessionsAfter([{ ...remove('s-2'), state: 'refused' }], server)).toEqual(server)
+    sessionsAfter([edit('s-1', { note: 'changed' })], server)
+    expect(server[0].note).toBe('')
+  })
+
+  it('tells a session only the outbox knows from one the server has', () => {
+    const [made, known] = sessionsAfter([create], server)
+    expect([notCreatedYet(made), notCreatedYet(known)]).toEqual([true, false])
+  })
+})
+
+describe('afterSent', () => {
+  it('drops the sent change and gives later changes to the same item its new version', () => {
+    const first = edit('s-1', { note: 'a' })
+    const second = edit('s-1', { note: 'b' })
+    const other = { ...remove('s-2') }
+    const rest = afterSent([first, second, other], first, { id: 's-1', version: 4 })
+    expect(rest.map((entry) => [entry.meta.id, entry.version])).toEqual([['s-1', 4], ['s-2', 1]])
+  })
+
+  it('only drops the change when the answer carries no version (a 204)', () => {
+    const first = remove('s-1')
+    expect(afterSent([first, create], first, null)).toEqual([create])
+  })
+})
+
+describe('refusalKeys', () => {
+  it('names the change and why it was refused', () => {
+    expect(refusalKeys({ ...stop, error: { status: 404 } })).toEqual({ what: 'outbox.kind.timer-stop', why: 'outbox.why.gone' })
+    expect(refusalKeys({ ...edit('s', {}), error: { status: 409 } })).toEqual({ what: 'outbox.kind.session-edit', why: 'outbox.why.changed' })
+    expect(refusalKeys({ meta: { kind: 'mystery' }, error: { status: 422 } })).toEqual({ what: 'outbox.kind.other', why: 'outbox.why.invalid' })
   })
 })

@@ -28,11 +28,17 @@ export function subjectById(id) {
 
 export const activeSubjects = computed(() => subjects.value.filter((subject) => !subject.archived))
 
+/** The settings after `changes`: the server's answer, or (offline, queued) the changes applied here. */
+async function changed(changes) {
+  const answer = await updateMe(changes)
+  return answer?.queued ? { ...me.value, ...changes } : answer
+}
+
 export async function loadMe() {
   me.value = await getMe()
   // First sign-in: the browser's zone, language and week start become the new profile's.
   const changes = firstRunChanges(me.value, { zone: browserZone(), languages: navigator.languages })
-  if (Object.keys(changes).length) me.value = await updateMe(changes)
+  if (Object.keys(changes).length) me.value = await changed(changes)
   if (me.value.locale) setLocale(me.value.locale)
 }
 
@@ -54,7 +60,7 @@ export async function switchZone() {
 }
 
 export async function saveMe(changes) {
-  me.value = await updateMe(changes)
+  me.value = await changed(changes)
 }
 
 export async function loadSubjects() {

@@ -43,6 +43,7 @@ def test_a_toggl_export_is_imported_and_listed_with_the_users_subjects(api):
     assert report == {
         "source": "toggl",
         "timezone": "Asia/Tokyo",
+        "date_format": "YYYY-MM-DD",
         "dry_run": False,
         "rows_read": 5,
         "sessions_created": 5,
@@ -86,13 +87,28 @@ def test_an_ambiguous_date_file_is_a_400_that_says_to_pass_date_format(api):
     assert [s["started_at"] for s in my_sessions(api)] == ["2026-04-03T09:00:00Z", "2026-06-05T13:00:00Z"]
 
 
+def test_a_dry_run_previews_the_import_stores_nothing_and_names_the_date_format_it_found(api, dynamodb, table):
+    from conftest import snapshot
+
+    before = snapshot(dynamodb, table)
+    status, preview = post_csv(api, fixture_bytes("clockify_ambiguous.csv"), "?dry_run=true&date_format=DD/MM/YYYY")
+    assert status == 200, preview
+    assert (preview["dry_run"], preview["sessions_created"], preview["date_format"]) == (True, 2, "DD/MM/YYYY")
+    assert snapshot(dynamodb, table) == before
+    status, detected = post_csv(api, fixture_bytes("clockify_detailed_us.csv"), "?dry_run=true&source=clockify")
+    assert (status, detected["date_format"], detected["dry_run"]) == (200, "MM/DD/YYYY", True)
+    status, iso = post_csv(api, fixture_bytes("timetagger_report.csv"), "?dry_run=true")
+    assert (status, iso["source"], iso["date_format"]) == (200, "timetagger", None)
+    assert my_sessions(api) == []
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
         ("?source=harvest", "source"),
         ("?date_format=YY.MM.DD", "date_format"),
         ("?timezone=Mars/Olympus", "timezone"),
-        ("?dry_run=true", "dry_run"),
+        ("?dry_run=maybe", "dry_run"),
     ],
 )
 def test_bad_query_parameters_are_400s_naming_the_parameter(api, query, field):

@@ -29,6 +29,8 @@ class ImportQuery(Query):
     date_format: DateFormat | None = None
     # Times written without an offset are in this zone; by default the learner's (GET /v1/me).
     timezone: Timezone | None = None
+    # true: store nothing, answer what an import would do (the preview before the learner confirms).
+    dry_run: bool = False
 
 
 class RejectedRow(Response):
@@ -39,6 +41,9 @@ class RejectedRow(Response):
 class ImportReport(Response):
     source: KnownSource
     timezone: str = Field(description="the zone times without an offset were read in")
+    date_format: str | None = Field(
+        description="the date format the file's dates were read with (given or detected); null for ISO dates"
+    )
     dry_run: bool = Field(description="true: nothing was stored; the counts say what an import would do")
     rows_read: int = Field(description="records after the header: created + duplicates + skipped + rejected")
     sessions_created: int

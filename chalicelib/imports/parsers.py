@@ -87,17 +87,25 @@ def parse(lines: Lines, source: str, tz: str, date_format: str | None = None) ->
     Toggl or Clockify report's dates read (TimeTagger's need none). See the
     module docstring for inputs, passes and time rules.
     """
+    return parse_with_format(lines, source, tz, date_format)[0]
+
+
+def parse_with_format(
+    lines: Lines, source: str, tz: str, date_format: str | None = None
+) -> tuple[Iterator[Result], str | None]:
+    """``parse``'s results and the date format the dates are read with (given or detected; None for
+    TimeTagger, whose dates are ISO), so a client sending a file in parts can pin it for the rest."""
     zone = _zone(tz)
     chosen = known_date_format(date_format) if date_format else None
     lines_now, lines_again = line_source(lines)
     header, records = read_csv(lines_now)
     kind = _source_for(source, header)
     if kind is timetagger.SOURCE:
-        return timetagger.rows(header, records, zone)
+        return timetagger.rows(header, records, zone), None
     if kind is timetagger.REPORT:
-        return timetagger.report_rows(header, records, zone)
+        return timetagger.report_rows(header, records, zone), None
     records, chosen = settle_date_format(kind, header, records, lines_again, chosen)
-    return report_rows(kind, header, records, zone, chosen)
+    return report_rows(kind, header, records, zone, chosen), chosen
 
 
 def _zone(tz: str) -> ZoneInfo:

@@ -27,7 +27,7 @@ from ..sessions import build_item, check_times
 from ..store import Store
 from .csvfile import KnownSource, decode_upload, is_preamble
 from .models import ImportQuery, ImportReport, RejectedRow, Source
-from .parsers import detect_source, parse
+from .parsers import detect_source, parse_with_format
 from .rows import ImportFormatError, ImportRow, Rejected, Skipped
 
 CHUNK = 100  # rows per round trip: one BatchGetItem holds 100 keys
@@ -58,7 +58,7 @@ def import_csv(store: Store, user: str, body: bytes, query: ImportQuery) -> Impo
     except ImportFormatError as error:
         raise BadRequest.field("body", "is not UTF-8 or Shift_JIS text", str(error)) from None
     try:
-        return import_rows(store, user, text, query.source, query.timezone, query.date_format)
+        return import_rows(store, user, text, query.source, query.timezone, query.date_format, query.dry_run)
     except ImportFormatError as error:
         raise _bad_file(str(error)) from None
 
@@ -89,8 +89,9 @@ def import_rows(
     """
     zone = timezone or settings.get(store, user).timezone
     header = _header(lines) if source == "auto" else ""
-    results = parse(lines, source, zone, date_format)  # reads the header: a wrong file fails here
+    results, read_with = parse_with_format(lines, source, zone, date_format)  # a wrong file fails here
     run = _Run(store, user, detect_source(header) if source == "auto" else source, zone, dry_run, listed)
+    run.date_format = read_with
     chunk: list[ImportRow | Rejected] = []
     try:
         for result in results:
@@ -183,6 +184,7 @@ class _Run:
         self.rows_read = self.created = self.duplicates = self.rejected_total = 0
         self.skipped: Counter[str] = Counter()
         self.rejected: list[RejectedRow] = []
+        self.date_format: str | None = None
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected_total += 1
@@ -234,6 +236,7 @@ class _Run:
         return ImportReport(
             source=self.source,
             timezone=self.zone,
+            date_format=self.date_format,
             dry_run=self.dry_run,
             rows_read=self.rows_read,
             sessions_created=self.created,

@@ -639,3 +639,70 @@ def test_two_devices_stopping_one_timer_file_one_session_and_the_later_device_is
         assert sessions_on_server(laptop) == [filed]
         assert call_api(laptop, "GET", "v1/timer", None)["status"] == 404
         assert phone.problems == [] and laptop.problems == []
+
+
+# -- import from the UI ------------------------------------------------------------------------
+IMPORT_FIXTURES = ROOT / "tests" / "fixtures" / "imports"
+
+
+def a_long_toggl_history(rows: int) -> bytes:
+    """A Toggl Detailed report of `rows` half-hour sessions, one a day back from 2020-01-01, in two subjects."""
+    lines = [
+        "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Tags"
+    ]
+    first = datetime(2020, 1, 1, 7, 0)
+    for n in range(rows):
+        start = first - timedelta(days=n)
+        day = start.strftime("%Y-%m-%d")
+        subject = "英語" if n % 2 else "Maths"
+        lines.append(f"Aoi,aoi@example.com,,{subject},,session {n},No,{day},07:00:00,{day},07:30:00,00:30:00,")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_learner_imports_a_file_from_settings_after_a_preview_in_parts_with_progress(page):
+    sign_in(page, f"import-{uuid.uuid4().hex[:8]}")
+    open_screen(page, "Settings", "Settings")
+    panel = page.get_by_role("group", name="Import")
+    chooser = panel.get_by_label("Export file (CSV or TSV)")
+
+    # Not a text file, and an empty one: each says what to do, nothing is sent.
+    chooser.set_input_files(files=[{"name": "photo.csv", "mimeType": "text/csv", "buffer": bytes(range(256)) * 4}])
+    expect(panel.get_by_role("alert")).to_contain_text('save as "CSV UTF-8"')
+    chooser.set_input_files(files=[{"name": "empty.csv", "mimeType": "text/csv", "buffer": b""}])
+    expect(panel.get_by_role("alert")).to_contain_text("This file is empty")
+
+    # Ambiguous dates: the learner is asked for the format, then previews and imports.
+    chooser.set_input_files(str(IMPORT_FIXTURES / "clockify_ambiguous.csv"))
+    panel.get_by_role("button", name="Check the file").click()
+    expect(panel.get_by_text("Choose the date format your file uses above")).to_be_visible()
+    panel.get_by_label("Date format").select_option("DD/MM/YYYY")
+    panel.get_by_role("button", name="Check the file").click()
+    preview = panel.get_by_role("region", name="What this import would do")
+    expect(preview).to_contain_text("Sessions to add2")
+    expect(preview).to_contain_text("DD/MM/YYYY")
+    assert sessions_on_server(page) == []  # a preview stores nothing
+    preview.get_by_role("button", name="Import 2 sessions").click()
+    expect(panel.get_by_role("status")).to_have_text("Imported: 2 sessions added, 0 already here, 0 rows not read.")
+    assert sorted(s["started_at"] for s in sessions_on_server(page)) == ["2026-04-03T09:00:00Z", "2026-06-05T13:00:00Z"]
+
+    # A history larger than one request: sent in parts of whole rows, each with its own key, with progress.
+    posts: list[dict] = []
+    page.on("request", lambda sent: "/v1/imports" in sent.url and posts.append(sent.headers))
+    history = a_long_toggl_history(3_000)
+    assert len(history) > 256 * 1024  # more than one part
+    chooser.set_input_files(files=[{"name": "toggl.csv", "mimeType": "text/csv", "buffer": history}])
+    panel.get_by_role("button", name="Check the file").click()
+    expect(panel.get_by_text(re.compile(r"Part \d of 2"))).to_be_visible()
+    expect(preview).to_contain_text("Sessions to add3,000", timeout=60_000)
+    expect(preview).to_contain_text("New subjectsMaths")  # 英語 came with the first file
+    preview.get_by_role("button", name="Import 3,000 sessions").click()
+    expect(panel.get_by_role("status")).to_have_text(
+        "Imported: 3,000 sessions added, 0 already here, 0 rows not read.", timeout=120_000
+    )
+    assert len(posts) == 4 and len({headers["idempotency-key"] for headers in posts}) == 4, posts
+
+    # The same file again adds nothing.
+    panel.get_by_role("button", name="Check the file").click()
+    expect(preview).to_contain_text("Already here (skipped)3,000", timeout=60_000)
+    expect(preview.get_by_role("button", name="Import 0 sessions")).to_be_disabled()
+    assert page.problems == []

@@ -26,16 +26,17 @@ function url(path, query) {
   return defined.length ? `${path}?${new URLSearchParams(defined)}` : path
 }
 
-/** One HTTP request; an OfflineError when the network is down. */
-export async function request(path, { method = 'GET', body, query, version, key } = {}) {
+/** One HTTP request (`body` as JSON, or `csv` as text/csv); an OfflineError when the network is down. */
+export async function request(path, { method = 'GET', body, csv, query, version, key } = {}) {
   const headers = { Authorization: `Bearer ${token.value}` }
   if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (csv !== undefined) headers['Content-Type'] = 'text/csv; charset=utf-8'
   if (version !== undefined) headers['If-Match'] = String(version)
   if (key !== undefined) headers['Idempotency-Key'] = key
   let response
   try {
     response = await fetch(url(path, query), {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      method, headers, body: csv ?? (body === undefined ? undefined : JSON.stringify(body)),
     })
   } catch {
     throw new OfflineError()

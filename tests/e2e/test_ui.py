@@ -706,3 +706,126 @@ def test_a_learner_imports_a_file_from_settings_after_a_preview_in_parts_with_pr
     expect(preview).to_contain_text("Already here (skipped)3,000", timeout=60_000)
     expect(preview.get_by_role("button", name="Import 0 sessions")).to_be_disabled()
     assert page.problems == []
+
+
+# -- accessibility, themes, keyboard ------------------------------------------------------------
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+SCREEN_HEADINGS = {
+    "en-US": {"today": "Today", "log": "Log", "subjects": "Subjects", "stats": "Stats", "settings": "Settings"},
+    "ja-JP": {"today": "今日", "log": "記録", "subjects": "科目", "stats": "統計", "settings": "設定"},
+}
+
+
+def axe_findings(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now, one line each."""
+    found = page.evaluate(
+        """() => axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations
+            .filter((rule) => rule.impact === 'serious' || rule.impact === 'critical')
+            .flatMap((rule) => rule.nodes.map((node) => `${rule.id}: ${node.target} ${node.failureSummary}`)))"""
+    )
+    return found
+
+
+@pytest.mark.parametrize("language", ["en-US", "ja-JP"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_screen_has_no_serious_accessibility_finding_in_both_languages_and_themes(
+    browser, base_url, language, scheme
+):
+    if not AXE.is_file():
+        unavailable("axe-core is not installed: npm --prefix web ci")
+    # axe is injected as a script, which the app's CSP (rightly) forbids: only this context bypasses it.
+    context = browser.new_context(
+        viewport=PHONE,
+        locale=language,
+        base_url=base_url,
+        color_scheme=scheme,
+        bypass_csp=True,
+        service_workers="block",
+    )
+    try:
+        page = context.new_page()
+        page.goto("./")
+        page.locator("input").first.fill(f"axe-{uuid.uuid4().hex[:8]}")
+        page.locator("button[type=submit]").click()
+        today = SCREEN_HEADINGS[language]["today"]
+        expect(page.get_by_role("heading", level=1, name=re.compile(f"^{today}"))).to_be_visible()
+        made = call_api(page, "POST", "v1/subjects", {"name": "Kanji", "weekly_goal_minutes": 120})
+        assert made["status"] == 201, made
+        subject = made["body"]
+        now = datetime.now(UTC).replace(microsecond=0)
+        session = {
+            "subject_id": subject["id"],
+            "started_at": (now - timedelta(hours=2)).isoformat().replace("+00:00", "Z"),
+            "ended_at": (now - timedelta(hours=1)).isoformat().replace("+00:00", "Z"),
+            "note": "review",
+        }
+        assert call_api(page, "POST", "v1/sessions", session)["status"] == 201
+        page.reload()
+        assert page.evaluate("document.documentElement.dataset.theme") == scheme  # follows the device
+        page.add_script_tag(path=str(AXE))
+        findings = {}
+        for screen, heading in SCREEN_HEADINGS[language].items():
+            page.evaluate(f"location.hash = '#/{screen}'")
+            expect(page.get_by_role("heading", level=1, name=re.compile(f"^{heading}"))).to_be_visible()
+            page.wait_for_timeout(300)  # charts and lists settle
+            findings[screen] = axe_findings(page)
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"{screen}-phone-{scheme}-{language}.png"), full_page=True)
+        assert findings == dict.fromkeys(SCREEN_HEADINGS[language], []), json.dumps(
+            findings, ensure_ascii=False, indent=1
+        )
+    finally:
+        context.close()
+
+
+def test_the_theme_can_be_chosen_in_settings_and_stays_on_this_device(page):
+    sign_in(page, f"theme-{uuid.uuid4().hex[:8]}")
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    open_screen(page, "Settings", "Settings")
+    page.get_by_label("Appearance").select_option("dark")
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background != "rgb(248, 250, 252)", background  # not the light theme's slate-50
+    page.get_by_label("Appearance").select_option("system")
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"  # this browser prefers light
+
+
+def test_keyboard_shortcuts_time_a_session_add_one_switch_screens_and_list_themselves(page):
+    sign_in(page, f"keys-{uuid.uuid4().hex[:8]}")
+    assert call_api(page, "POST", "v1/subjects", {"name": "Latin"})["status"] == 201
+    page.reload()
+    expect(page.get_by_role("button", name="Start")).to_be_visible()
+
+    page.keyboard.press("s")
+    expect(page.get_by_role("timer")).to_be_visible()
+    page.wait_for_timeout(1_200)
+    page.keyboard.press("s")
+    expect(page.get_by_role("timer")).to_have_count(0)
+    expect(page.get_by_role("list", name="Today's sessions").get_by_text("Latin")).to_be_visible()
+
+    page.keyboard.press("2")
+    expect(page.get_by_role("heading", level=1, name="Log")).to_be_visible()
+    page.keyboard.press("5")
+    expect(page.get_by_role("heading", level=1, name="Settings")).to_be_visible()
+    page.get_by_label("Appearance").focus()
+    page.keyboard.press("1")  # typing into a field is not a shortcut
+    expect(page.get_by_role("heading", level=1, name="Settings")).to_be_visible()
+    page.locator("body").focus()
+    page.evaluate("document.activeElement.blur()")
+
+    page.keyboard.press("n")
+    form = page.get_by_role("form", name="Add session")
+    expect(form).to_be_visible()
+    expect(form.get_by_label("Subject")).to_be_focused()
+    form.get_by_role("button", name="Cancel").click()
+
+    page.keyboard.press("?")
+    overlay = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(overlay).to_be_visible()
+    expect(overlay).to_contain_text("Start or stop the timer")
+    page.keyboard.press("Escape")
+    expect(overlay).to_be_hidden()
+    assert page.problems == []

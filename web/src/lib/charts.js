@@ -11,6 +11,5 @@ Chart.register(
   LinearScale, LineController, LineElement, PointElement, Tooltip, MatrixController, MatrixElement,
 )
 Chart.defaults.font.family = 'system-ui, sans-serif'
-Chart.defaults.color = '#334155'
 
 export { Chart }

@@ -94,6 +94,7 @@ bench-imports: setup
 	$(BIN)/python bench/imports.py
 bench-web: setup web browser
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/import_ui.py
 
 # Back up the local table now (needs `make run` running); backups land in .data/backups/.
 backup: setup

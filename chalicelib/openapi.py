@@ -312,6 +312,8 @@ def _operation(method: str, path: str, operation: Operation, schemas: dict) -> d
             operation.media: {"schema": schemas[("response", method, path)]},
             **{media: {"schema": {"type": "string"}} for media in operation.also_answers},
         }
+    if found := links(method, path, operation):
+        success["links"] = found
     responses = {str(operation.status): success}
     for status in error_statuses(path, operation, method):
         schema: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
@@ -337,6 +339,27 @@ def _operation(method: str, path: str, operation: Operation, schemas: dict) -> d
             "content": {operation.body_media: {"schema": schemas[("body", method, path)]}},
         }
     return result
+
+
+# A write that answers an item, and the collection whose item routes take that item's id.
+CREATES_INTO = {("POST", "/v1/timer/stop"): "/v1/sessions"}
+
+
+def links(method: str, path: str, operation: Operation) -> dict:
+    """OpenAPI links from a route that creates an item (201) to the routes of that item, its id taken
+    from the answer: a client (or a stateful fuzzer) can follow them without guessing ids."""
+    if method != "POST" or operation.status != 201:
+        return {}
+    collection = CREATES_INTO.get((method, path), path)
+    found = {}
+    for (other_method, other_path), _ in sorted(ROUTES.items()):
+        names = path_parameters(other_path)
+        if len(names) == 1 and other_path == f"{collection}/{{{names[0]}}}":
+            found[f"{other_method.lower()}_{names[0]}"] = {
+                "operationId": f"{other_method.lower()}_{_slug(other_path)}",
+                "parameters": {names[0]: "$response.body#/id"},
+            }
+    return found
 
 
 def _slug(path: str) -> str:

@@ -192,3 +192,35 @@ def test_document_is_built_only_when_asked_for():
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["before"] == 0 and figures["after"] == 1
+
+
+def test_a_created_items_id_links_to_its_item_routes_and_following_a_link_finds_it(document, api):
+    by_id = {
+        operation["operationId"]: (method.upper(), path)
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    }
+    linked = {
+        (path, name): (by_id[link["operationId"]], link["parameters"])
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+        for name, link in operation["responses"].get("201", {}).get("links", {}).items()
+    }
+    assert linked[("/v1/subjects", "get_subject_id")] == (
+        ("GET", "/v1/subjects/{subject_id}"),
+        {"subject_id": "$response.body#/id"},
+    )
+    assert linked[("/v1/timer/stop", "patch_session_id")][0] == ("PATCH", "/v1/sessions/{session_id}")
+    assert {target for target, _ in linked.values()} >= {
+        (m, f"/v1/{c}/{{{c[:-1]}_id}}") for c in ("subjects", "sessions") for m in ("GET", "PATCH", "DELETE")
+    } | {("DELETE", "/v1/tokens/{token_id}")}
+    # The id a link names is in the answer: follow a subject's and a token's link to its item.
+    for source, body, name in (
+        ("/v1/subjects", {"name": "Linked"}, "get_subject_id"),
+        ("/v1/tokens", {"name": "linked"}, "delete_token_id"),
+    ):
+        status, created = api.post(source, body)
+        assert status == 201, created
+        (method, path), parameters = linked[(source, name)]
+        (parameter,) = parameters
+        assert api.call(method.lower(), path.replace(f"{{{parameter}}}", created["id"]))[0] < 300

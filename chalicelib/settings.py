@@ -13,7 +13,11 @@ FIELDS = list(Settings.model_fields)
 
 
 def get(store: Store, user: str) -> Settings:
-    item = store.get(keys.key(user, keys.PROFILE))
+    return from_item(store.get(keys.key(user, keys.PROFILE)))
+
+
+def from_item(item: dict | None) -> Settings:
+    """The settings a stored PROFILE item holds; the defaults (setup still needed) when there is none."""
     return Settings.model_validate(item or {"setup_needed": True})
 
 

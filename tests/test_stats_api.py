@@ -246,3 +246,19 @@ def test_a_day_below_the_streak_minimum_breaks_the_streak(api, feed, today_is):
 def test_a_new_learner_has_no_streak(api):
     status, body = api.get("/v1/stats/streak")
     assert status == 200 and (body["current_days"], body["longest_days"], body["today_counts"]) == (0, 0, False)
+
+
+def test_the_streak_and_the_days_are_each_one_dynamodb_request(api, feed, store):
+    from chalicelib import stats
+    from chalicelib.stats_models import DaysQuery
+
+    assert api.patch("/v1/me", {"timezone": "Asia/Tokyo", "streak_min_minutes": 10})[0] == 200
+    study(api, subject(api, "Kanji"), "2026-03-02T00:00:00Z", "2026-03-02T00:30:00Z")
+    feed.pump()
+    store.capacity.clear()
+    found = stats.streak(store, api.user_id)
+    assert [operation for operation, _ in store.capacity] == ["BatchGetItem"]  # settings and runs together
+    assert found.streak_min_minutes == 10 and found.longest_days == 1  # both items were read
+    store.capacity.clear()
+    stats.days(store, api.user_id, DaysQuery.model_validate({"from": "2026-01-01", "to": "2026-12-31"}))
+    assert [operation for operation, _ in store.capacity] == ["Query"]

@@ -3,9 +3,7 @@ import vue from '@vitejs/plugin-vue'
 import tailwindcss from '@tailwindcss/vite'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
-
-// Reads the API answered: the last known copy shows when the network is down (and says so).
-const API_READS = 'api-reads'
+import { API_READS } from './src/offline/caches.js'
 
 export default defineConfig({
   // Relative asset URLs: deployed stages serve the UI under /api/.

@@ -625,7 +625,11 @@ def test_two_devices_stopping_one_timer_file_one_session_and_the_later_device_is
         phone.get_by_role("button", name="Stop").click()
         expect(phone.get_by_role("button", name="Start")).to_be_visible()
         expect(phone.get_by_role("status", name="Sync")).to_have_count(0)  # sent: nothing waits on the phone
-        (filed,) = sessions_on_server(phone)
+        deadline = time.monotonic() + 10
+        while not (stored := sessions_on_server(phone)):  # the answer may be read before the list shows it
+            assert time.monotonic() < deadline, "the phone's stop filed no session within 10 s"
+            phone.wait_for_timeout(200)
+        (filed,) = stored
 
         laptop.context.set_offline(False)
         refusal = laptop.get_by_role("alert").filter(has_text="Stopping the timer was refused")

@@ -6,6 +6,7 @@
 import { computed, ref } from 'vue'
 import { createStore, get, set } from 'idb-keyval'
 import { ApiError, OfflineError, request } from '../api/client.js'
+import { API_READS } from './caches.js'
 import { afterSent, outcomeOf, pendingSessions as pendingOf, waiting } from './queue.js'
 
 const database = createStore('studytracker', 'outbox')
@@ -110,11 +111,15 @@ export async function discard(id) {
   await save()
 }
 
-/** Forget every kept change (signing out: they must not be sent as the next learner). */
+/**
+ * Forget every kept change and every cached read (signing out): the next learner on this device
+ * must neither send this learner's changes nor see their data.
+ */
 export async function clear() {
   await load()
   entries.value = []
   await save()
+  if ('caches' in window) await caches.delete(API_READS)
 }
 
 /** Load the outbox and send what waits now, when the network returns, and every so often. */

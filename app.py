@@ -34,6 +34,8 @@ from chalicelib.models import (
     SettingsPatch,
     SubjectCreate,
     SubjectPatch,
+    TimerExtend,
+    TimerSkip,
     TimerStart,
     TimerStop,
 )
@@ -216,6 +218,18 @@ def start_timer():
 def stop_timer():
     body = http.parse_body(request(), TimerStop, optional=True)
     return http.created(timer.stop(store(), caller(), body))
+
+
+@app.route("/v1/timer/skip", methods=["POST"], authorizer=authorizer)
+def skip_timer_phase():
+    body = http.parse_body(request(), TimerSkip, optional=True)
+    return http.ok(timer.skip(store(), caller(), body))
+
+
+@app.route("/v1/timer/extend", methods=["POST"], authorizer=authorizer)
+def extend_timer_phase():
+    body = http.parse_body(request(), TimerExtend, optional=True)
+    return http.ok(timer.extend(store(), caller(), body))
 
 
 @app.route("/v1/timer", methods=["DELETE"], authorizer=authorizer)

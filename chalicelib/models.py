@@ -70,6 +70,23 @@ class Response(BaseModel):
 
 
 # -- settings -----------------------------------------------------------------
+class Focus(Response):
+    """A focus timer's rhythm (pomodoro): work, short break, work, ..., a long break after every
+    ``long_break_every``-th work block."""
+
+    work_minutes: int = Field(25, ge=1, le=180)
+    short_break_minutes: int = Field(5, ge=1, le=60)
+    long_break_minutes: int = Field(15, ge=1, le=90)
+    long_break_every: int = Field(4, ge=1, le=12)
+
+
+class FocusPatch(Request):
+    work_minutes: Annotated[int, Field(ge=1, le=180)] | None = None
+    short_break_minutes: Annotated[int, Field(ge=1, le=60)] | None = None
+    long_break_minutes: Annotated[int, Field(ge=1, le=90)] | None = None
+    long_break_every: Annotated[int, Field(ge=1, le=12)] | None = None
+
+
 class Settings(Response):
     timezone: str = "UTC"
     day_start_hour: int = Field(0, ge=0, le=23)
@@ -78,6 +95,8 @@ class Settings(Response):
     week_start: Literal["monday", "sunday"] = "monday"
     locale: Literal["ja", "en"] | None = None  # None: the UI follows the browser until the learner picks
     streak_min_minutes: int = 1
+    focus: Focus = Field(default_factory=Focus)
+    max_timer_hours: int = Field(4, ge=1, le=24, description="A timer running longer is shown as forgotten.")
     # True until the first change after sign-in: the web UI then writes the browser's time zone,
     # language and week start, so a new learner's study days are theirs from the first minute.
     setup_needed: bool = False
@@ -92,6 +111,8 @@ class SettingsPatch(Request):
     week_start: Literal["monday", "sunday"] | None = None
     locale: Literal["ja", "en"] | None = None
     streak_min_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
+    focus: FocusPatch | None = Field(None, description="The fields sent change; the others stay.")
+    max_timer_hours: Annotated[int, Field(ge=1, le=24)] | None = None
 
 
 # -- subjects -----------------------------------------------------------------
@@ -99,6 +120,7 @@ class SubjectCreate(Request):
     name: SubjectName
     color: Color = "#4f46e5"
     weekly_goal_minutes: GoalMinutes | None = None
+    focus_opt_out: bool = Field(False, description="True: this subject's timer is always a stopwatch.")
 
 
 class SubjectPatch(Request):
@@ -106,6 +128,7 @@ class SubjectPatch(Request):
     color: Color | None = None
     weekly_goal_minutes: GoalMinutes | None = None
     archived: bool | None = None
+    focus_opt_out: bool | None = None
 
 
 class Subject(Response):
@@ -114,6 +137,7 @@ class Subject(Response):
     color: str
     weekly_goal_minutes: int | None = None
     archived: bool = False
+    focus_opt_out: bool = False
     version: int
     created_at: Instant
 
@@ -143,6 +167,7 @@ class Session(Response):
     duration_seconds: int
     note: str = ""
     tags: list[str] = []
+    focus: bool = Field(False, description="True: a work block of a focus timer.")
     version: int
     created_at: Instant
     updated_at: Instant
@@ -162,9 +187,16 @@ class PageQuery(Query):
 
 
 # -- timer --------------------------------------------------------------------
+TimerMode = Literal["stopwatch", "focus"]
+PhaseKind = Literal["work", "short_break", "long_break"]
+
+
 class TimerStart(Request):
     subject_id: Id
     note: Note = ""
+    mode: TimerMode = Field(
+        "stopwatch", description="focus: work blocks and breaks on the learner's focus settings (GET /v1/me)."
+    )
     started_at: Instant | None = Field(
         None,
         description="When the learner pressed start, for a start sent later (offline): at most 24 hours ago "
@@ -177,10 +209,56 @@ class TimerStop(Request):
     note: Note | None = None
 
 
+_PRESSED_AT = (
+    "When the learner pressed it, for a change sent later (offline): not before the current phase began, "
+    "at most 5 minutes ahead of the server's clock. Default: now."
+)
+
+
+class TimerSkip(Request):
+    at: Instant | None = Field(None, description=_PRESSED_AT)
+
+
+class TimerExtend(Request):
+    minutes: int = Field(5, ge=1, le=60, description="How much longer the current phase lasts.")
+    at: Instant | None = Field(None, description=_PRESSED_AT)
+
+
+class FocusSchedule(Response):
+    """Where a focus timer's schedule stands (chalicelib/focus.py, web/src/lib/focus.js): phase
+    ``anchor_index`` began at ``anchor_at`` (lasting ``anchor_seconds`` when extended), after the work
+    blocks ``blocks_before``; every later phase follows from the timer's ``focus`` settings."""
+
+    anchor_at: Instant
+    anchor_index: int
+    anchor_seconds: int | None = None
+    blocks_before: list[tuple[Instant, Instant]] = []
+
+
 class Timer(Response):
     subject_id: str
     started_at: Instant
     note: str = ""
+    mode: TimerMode = "stopwatch"
+    forgotten_at: Instant | None = Field(
+        None, description="From then on (max_timer_hours after the start) the timer is shown as forgotten."
+    )
+    forgotten: bool = False
+    # focus mode only
+    focus: Focus | None = Field(None, description="The focus settings taken when the timer started.")
+    schedule: FocusSchedule | None = None
+    phase: PhaseKind | None = None
+    phase_started_at: Instant | None = None
+    phase_ends_at: Instant | None = None
+    blocks_done: int | None = Field(None, description="Completed work blocks.")
+    version: int = 1
+
+
+class FocusStopped(Response):
+    """A stopped focus timer: one session per work block (none when no block lasted a minute)."""
+
+    mode: Literal["focus"] = "focus"
+    sessions: list[Session]
 
 
 # -- shared -------------------------------------------------------------------

@@ -20,6 +20,7 @@ from . import export, idempotency, signin, stats_models, tokens
 from .imports import models as import_models
 from .models import (
     Error,
+    FocusStopped,
     Health,
     Instant,
     Page,
@@ -34,6 +35,8 @@ from .models import (
     SubjectCreate,
     SubjectPatch,
     Timer,
+    TimerExtend,
+    TimerSkip,
     TimerStart,
     TimerStop,
 )
@@ -163,12 +166,28 @@ ROUTES: dict[tuple[str, str], Operation] = {
     ("GET", "/v1/timer"): Operation("The running timer", Timer, errors=(404,), tag="timer"),
     ("POST", "/v1/timer/start"): Operation("Start the timer", Timer, 201, body=TimerStart, errors=(409,), tag="timer"),
     ("POST", "/v1/timer/stop"): Operation(
-        "Stop the timer: records a session",
-        Session,
+        "Stop the timer: a stopwatch records a session, a focus timer one session per work block",
+        Session | FocusStopped,
         201,
         body=TimerStop,
         body_required=False,
         errors=(404,),
+        tag="timer",
+    ),
+    ("POST", "/v1/timer/skip"): Operation(
+        "End the focus timer's current phase now and begin the next",
+        Timer,
+        body=TimerSkip,
+        body_required=False,
+        errors=(404, 409),
+        tag="timer",
+    ),
+    ("POST", "/v1/timer/extend"): Operation(
+        "Make the focus timer's current phase longer",
+        Timer,
+        body=TimerExtend,
+        body_required=False,
+        errors=(404, 409),
         tag="timer",
     ),
     ("DELETE", "/v1/timer"): Operation("Discard the running timer", None, 204, errors=(404,), tag="timer"),

@@ -41,7 +41,7 @@ def ensure(store: Store, user: str) -> Settings:
 
 def update(store: Store, user: str, patch: SettingsPatch, expected_version: int | None) -> Settings:
     changes = patch.model_dump(exclude_unset=True)
-    for name, value in changes.items():
+    for name, value in _flat(changes):
         if value is None and name not in CLEARABLE:
             raise BadRequest.field(name, "must not be null")
     stored = store.get(keys.key(user, keys.PROFILE))
@@ -50,6 +50,8 @@ def update(store: Store, user: str, patch: SettingsPatch, expected_version: int 
         raise _changed(expected_version, current)
     # Defaults are stored on first write so the item always holds complete settings; a cleared goal is removed.
     merged = {**Settings().model_dump(exclude={"version"}), **(stored or {}), **changes}
+    if "focus" in changes:  # a subset of the focus settings changes; the rest stays
+        merged["focus"] = {**from_item(stored).focus.model_dump(), **changes["focus"]}
     item = {name: value for name, value in merged.items() if value is not None}
     item.pop("setup_needed", None)  # any change is the first run's, or comes after it
     item.update(keys.key(user, keys.PROFILE), type="profile", version=current + 1)
@@ -60,6 +62,14 @@ def update(store: Store, user: str, patch: SettingsPatch, expected_version: int 
     except ConditionFailed as failure:
         raise _changed(expected_version, (failure.item or {}).get("version", 0)) from None
     return Settings.model_validate(item)
+
+
+def _flat(changes: dict):
+    """Each changed field with its dotted name (``focus.work_minutes``)."""
+    for name, value in changes.items():
+        if isinstance(value, dict):
+            yield from ((f"{name}.{inner}", v) for inner, v in value.items())
+        yield name, value
 
 
 def _changed(expected: int | None, current: int) -> Conflict:

@@ -102,7 +102,7 @@ def update(store: Store, user: str, session_id: str, patch: SessionPatch, expect
         check_times(started, ended, now())
     if "subject_id" in changes:
         subjects.require(store, user, changes["subject_id"])
-    extra = {k: v for k, v in current.items() if k in ("import_key", "source")}
+    extra = {k: v for k, v in current.items() if k in ("import_key", "source", "focus")}
     item = build_item(
         user,
         session_id,

@@ -288,3 +288,11 @@ def test_a_skip_before_the_current_phase_or_in_the_future_is_a_400_naming_at(api
     status, error = api.post("/v1/timer/skip", {"at": iso(at)})
     assert status == 400 and error["error"]["details"][0]["field"] == "at"
     assert api.get("/v1/timer")[1]["schedule"] == running["schedule"]
+
+
+def test_an_edited_focus_session_stays_a_focus_session(api, subject):
+    started, _ = start_focus(api, subject, 30)
+    _, stopped = api.post("/v1/timer/stop", {"ended_at": iso(started + timedelta(minutes=26))})
+    block = stopped["sessions"][0]
+    status, edited = api.patch(f"/v1/sessions/{block['id']}", {"note": "reviewed"})
+    assert status == 200 and edited["focus"] is True and edited["note"] == "reviewed"

@@ -197,7 +197,7 @@ def test_a_learner_times_logs_and_reviews_a_day_in_english_and_japanese(page):
     open_screen(page, "Settings", "Settings")
     page.get_by_label("Day starts at").select_option(str((now.hour + 12) % 24))
     page.get_by_label("Daily goal (minutes)").fill("60")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("form", name="Study days and goals").get_by_role("button", name="Save").click()
     expect(page.get_by_text("Saved.")).to_be_visible()
 
     open_screen(page, "Subjects", "Subjects")

@@ -23,6 +23,13 @@ export function formatDuration(seconds, locale) {
   return `${unit(locale, 'hour', hours)} ${unit(locale, 'minute', rest)}`
 }
 
+/** Time left in a focus phase: m:ss, or h:mm:ss from an hour on. */
+export function formatCountdown(seconds) {
+  const whole = Math.max(0, Math.ceil(seconds))
+  if (whole >= 3600) return formatClock(whole)
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`
+}
+
 /** A running timer's reading, h:mm:ss. */
 export function formatClock(seconds) {
   const whole = Math.max(0, Math.floor(seconds))

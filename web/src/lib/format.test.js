@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatClock, formatDate, formatDays, formatDuration, formatPercent, formatTime, weekdayNames } from './format.js'
+import { formatClock, formatCountdown, formatDate, formatDays, formatDuration, formatPercent, formatTime, weekdayNames } from './format.js'
 
 describe('formatDuration', () => {
   it('shows hours and minutes in English', () => {
@@ -65,5 +65,14 @@ describe('dates and times', () => {
     expect(formatDays(5, 'ja')).toBe('5 日')
     expect(formatPercent(0.456, 'en')).toBe('46%')
     expect(formatPercent(1.5, 'ja')).toBe('150%')
+  })
+})
+
+describe('formatCountdown', () => {
+  it('shows minutes and seconds left, rounding a started second up, and hours from an hour on', () => {
+    expect(formatCountdown(1500)).toBe('25:00')
+    expect(formatCountdown(59.2)).toBe('1:00')
+    expect(formatCountdown(0)).toBe('0:00')
+    expect(formatCountdown(3725)).toBe('1:02:05')
   })
 })

@@ -6,6 +6,7 @@ export const SCREEN_KEYS = ['today', 'log', 'subjects', 'stats', 'settings'] // 
 /** What the overlay lists, in order: [key, i18n key of what it does]. */
 export const SHORTCUTS = [
   ['s', 'shortcuts.timer'],
+  ['k', 'shortcuts.skip'],
   ['n', 'shortcuts.new_session'],
   ['1–5', 'shortcuts.screens'],
   ['?', 'shortcuts.help'],
@@ -21,6 +22,7 @@ export function commandFor(event) {
   if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || typing(event.target)) return null
   if (event.key === '?') return { name: 'help' }
   if (event.key === 's' || event.key === 'S') return { name: 'timer', screen: 'today' }
+  if (event.key === 'k' || event.key === 'K') return { name: 'skip', screen: 'today' }
   if (event.key === 'n' || event.key === 'N') return { name: 'new-session', screen: 'log' }
   const index = Number(event.key) - 1
   if (Number.isInteger(index) && index >= 0 && index < SCREEN_KEYS.length) return { name: 'screen', screen: SCREEN_KEYS[index] }

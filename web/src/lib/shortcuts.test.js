@@ -6,6 +6,7 @@ const key = (value, extra = {}) => ({ key: value, target: { tagName: 'BODY' }, .
 describe('commandFor', () => {
   it('maps the keys to commands', () => {
     expect(commandFor(key('s'))).toEqual({ name: 'timer', screen: 'today' })
+    expect(commandFor(key('k'))).toEqual({ name: 'skip', screen: 'today' })
     expect(commandFor(key('N'))).toEqual({ name: 'new-session', screen: 'log' })
     expect(commandFor(key('?'))).toEqual({ name: 'help' })
     expect(commandFor(key('1'))).toEqual({ name: 'screen', screen: 'today' })

@@ -1,6 +1,8 @@
 // The outbox's rules, as plain functions (tested in queue.test.js): what an answer means for a
 // queued change, and what the screen shows while changes wait.
 
+import { extend, scheduleOf, skip, storedSchedule } from '../lib/focus.js'
+
 /** 'sent' (done), 'refused' (the learner must see it), or 'retry' (later, in the same order). */
 export function outcomeOf(status) {
   if (status >= 200 && status < 300) return 'sent'
@@ -20,10 +22,25 @@ export function waiting(entries) {
 export function timerAfter(entries, known) {
   let timer = known
   for (const entry of waiting(entries)) {
-    if (entry.meta?.kind === 'timer-start') timer = { ...entry.body, pending: true }
-    if (entry.meta?.kind === 'timer-stop' || entry.meta?.kind === 'timer-discard') timer = null
+    const kind = entry.meta?.kind
+    if (kind === 'timer-start') timer = startedTimer(entry)
+    if (kind === 'timer-stop' || kind === 'timer-discard') timer = null
+    if ((kind === 'timer-skip' || kind === 'timer-extend') && timer?.mode === 'focus') timer = reanchored(timer, entry)
   }
   return timer
+}
+
+function startedTimer(entry) {
+  const timer = { mode: 'stopwatch', ...entry.body, pending: true }
+  return timer.mode === 'focus' && entry.meta.focus ? { ...timer, focus: entry.meta.focus } : timer
+}
+
+/** A skip or an extension the server has not seen, applied as the server will (at the moment pressed). */
+function reanchored(timer, entry) {
+  const at = Date.parse(entry.body.at)
+  const schedule = scheduleOf(timer)
+  const changed = entry.meta.kind === 'timer-skip' ? skip(schedule, at) : extend(schedule, at, entry.body.minutes * 60_000)
+  return { ...timer, schedule: storedSchedule(changed), pending: true }
 }
 
 function secondsOf(session) {
@@ -32,12 +49,15 @@ function secondsOf(session) {
 
 /** Sessions the learner made that the server does not have yet (a stopped timer's, a manual one). */
 export function pendingSessions(entries) {
-  return waiting(entries)
-    .filter((entry) => entry.meta?.session)
-    .map((entry) => {
-      const session = { tags: [], note: '', ...entry.meta.session }
-      return { ...session, duration_seconds: secondsOf(session), id: `pending-${entry.id}`, pending: true }
+  return waiting(entries).flatMap((entry) => {
+    // A focus timer's stop files one session per work block; a stopwatch's and a manual one, one.
+    const made = entry.meta?.sessions ?? (entry.meta?.session ? [entry.meta.session] : [])
+    return made.map((fields, n) => {
+      const session = { tags: [], note: '', ...fields }
+      const id = made.length > 1 ? `pending-${entry.id}-${n + 1}` : `pending-${entry.id}`
+      return { ...session, duration_seconds: secondsOf(session), id, pending: true }
     })
+  })
 }
 
 /** A session shown from the outbox alone: the server has no id for it yet, so it cannot be edited. */

@@ -20,7 +20,7 @@ describe('outcomeOf', () => {
 
 describe('timerAfter', () => {
   it('shows a timer started offline, and none once it is stopped offline', () => {
-    expect(timerAfter([start], null)).toEqual({ subject_id: 's1', started_at: '2026-12-03T09:00:00.000Z', pending: true })
+    expect(timerAfter([start], null)).toEqual({ mode: 'stopwatch', subject_id: 's1', started_at: '2026-12-03T09:00:00.000Z', pending: true })
     expect(timerAfter([start, stop], null)).toBeNull()
   })
 
@@ -28,6 +28,36 @@ describe('timerAfter', () => {
     const known = { subject_id: 's2', started_at: '2026-12-03T08:00:00Z' }
     expect(timerAfter([], known)).toBe(known)
     expect(timerAfter([{ ...stop, state: 'refused' }], known)).toBe(known)
+  })
+})
+
+describe('a focus timer in the outbox', () => {
+  const focus = { work_minutes: 25, short_break_minutes: 5, long_break_minutes: 15, long_break_every: 4 }
+  const startFocus = { ...start, body: { ...start.body, mode: 'focus' }, meta: { kind: 'timer-start', focus } }
+  const skipAt = (at) => ({ id: `k-${at}`, state: 'waiting', body: { at }, meta: { kind: 'timer-skip' } })
+
+  it('carries the focus settings it started with, and a skip made offline re-anchors it at the press', () => {
+    const started = timerAfter([startFocus], null)
+    expect(started.focus).toEqual(focus)
+    const skipped = timerAfter([startFocus, skipAt('2026-12-03T09:10:00Z')], null)
+    expect(skipped.schedule).toEqual({
+      anchor_at: '2026-12-03T09:10:00Z', anchor_index: 1, anchor_seconds: null,
+      blocks_before: [['2026-12-03T09:00:00Z', '2026-12-03T09:10:00Z']],
+    })
+  })
+
+  it('skips the server\'s timer too, but never a stopwatch', () => {
+    const known = { mode: 'stopwatch', subject_id: 's2', started_at: '2026-12-03T08:00:00Z' }
+    expect(timerAfter([skipAt('2026-12-03T08:10:00Z')], known)).toBe(known)
+  })
+
+  it('files one pending session per work block of a stop', () => {
+    const blocks = [
+      { subject_id: 's1', focus: true, started_at: '2026-12-03T09:00:00.000Z', ended_at: '2026-12-03T09:25:00.000Z' },
+      { subject_id: 's1', focus: true, started_at: '2026-12-03T09:30:00.000Z', ended_at: '2026-12-03T09:40:00.000Z' },
+    ]
+    const stopFocus = { id: 'f', state: 'waiting', body: {}, meta: { kind: 'timer-stop', sessions: blocks } }
+    expect(pendingSessions([stopFocus]).map((s) => [s.id, s.duration_seconds])).toEqual([['pending-f-1', 1500], ['pending-f-2', 600]])
   })
 })
 

@@ -1,0 +1,143 @@
+"""Focus mode and forgotten timers in a real browser, with the browser's clock under the test's control
+(Playwright's clock API): a 25/5 block runs through its phase change in 25 simulated minutes."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from test_ui import DESKTOP, base_url, browser, call_api, sessions_on_server, sign_in  # noqa: F401 (fixtures)
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # test_ui's fixtures say why the browser tests cannot run
+    expect = None
+
+# Records what the page asks of the real Notification API (the prompt itself cannot be answered headless:
+# the test grants the permission after the app has asked).
+WATCH_NOTIFICATIONS = """
+(() => {
+  const Real = window.Notification
+  window.__asked = 0
+  window.__shown = []
+  class Watched extends Real {
+    constructor(title, options) { super(title, options); window.__shown.push(title) }
+    static get permission() { return Real.permission }
+    static requestPermission() { window.__asked += 1; return Real.requestPermission() }
+  }
+  window.Notification = Watched
+})()
+"""
+
+
+@pytest.fixture
+def clocked(browser, base_url):  # noqa: F811
+    """A page whose clock starts 30 minutes behind the server's, so 25 simulated minutes stay in the past."""
+    context = browser.new_context(viewport=DESKTOP, locale="en-US", base_url=base_url, service_workers="block")
+    opened = context.new_page()
+    opened.problems = []
+    opened.on("pageerror", lambda error: opened.problems.append(f"page error: {error}"))
+    opened.on("dialog", lambda dialog: dialog.accept())
+    opened.add_init_script(WATCH_NOTIFICATIONS)
+    opened.clock.install(time=datetime.now(UTC) - timedelta(minutes=30))
+    yield opened
+    context.close()
+
+
+def add_subject(page, name: str) -> None:
+    created = call_api(page, "POST", "v1/subjects", {"name": name})
+    assert created["status"] == 201, created
+    page.reload()
+    expect(page.get_by_role("heading", level=1, name=re.compile("^Today"))).to_be_visible()
+
+
+def test_a_focus_block_runs_through_its_phase_change_notifies_and_its_session_is_written_at_stop(clocked):
+    page = clocked
+    sign_in(page, "focus-learner")
+    add_subject(page, "Kanji")
+    page.get_by_role("radio", name=re.compile(r"Focus \(25 min")).check()
+    page.get_by_role("button", name="Start", exact=True).click()
+
+    timer = page.get_by_role("timer", name="Time left in this phase")
+    expect(page.get_by_test_id("focus-phase")).to_have_text("Focus")
+    expect(timer).to_have_text(re.compile(r"^2[45]:\d\d$"))
+    assert page.evaluate("window.__asked") == 1  # asked at the first focus start, never before
+    page.context.grant_permissions(["notifications"])
+    expect(page).to_have_title(re.compile(r"^2[45]:\d\d Focus · StudyTracker$"))
+    assert page.evaluate("window.__shown") == []
+
+    page.clock.run_for("25:02")
+    expect(page.get_by_test_id("focus-phase")).to_have_text("Short break")
+    expect(timer).to_have_text(re.compile(r"^4:5\d$"))
+    expect(page).to_have_title(re.compile(r"^4:5\d Short break · StudyTracker$"))
+    assert page.evaluate("window.__shown") == ["Short break"]
+    expect(page.get_by_text("Focus blocks today: 1")).to_be_visible()
+
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(page.get_by_role("button", name="Start", exact=True)).to_be_visible()
+    written = written_sessions(page, 1)
+    assert [(s["duration_seconds"], s["focus"]) for s in written] == [(1500, True)]  # the break is not study
+    expect(page).to_have_title("StudyTracker")
+    assert page.problems == []
+
+
+def test_skip_by_keyboard_ends_the_block_and_starts_the_break_on_every_device(clocked):
+    page = clocked
+    sign_in(page, "focus-skipper")
+    add_subject(page, "Maths")
+    page.get_by_role("radio", name=re.compile(r"Focus \(25 min")).check()
+    page.get_by_role("button", name="Start", exact=True).click()
+    expect(page.get_by_test_id("focus-phase")).to_have_text("Focus")
+    page.clock.run_for("10:00")
+    page.locator("body").press("k")
+    expect(page.get_by_test_id("focus-phase")).to_have_text("Short break")
+    deadline = time.monotonic() + 10  # the screen shows the skip before the server answers it
+    while (stored := call_api(page, "GET", "v1/timer")["body"])["schedule"]["anchor_index"] == 0:
+        assert time.monotonic() < deadline, stored
+        time.sleep(0.2)
+    assert len(stored["schedule"]["blocks_before"]) == 1 and stored["schedule"]["anchor_index"] == 1
+    page.get_by_role("button", name="Make this phase 5 minutes longer").click()
+    expect(page.get_by_role("timer", name="Time left in this phase")).to_have_text(re.compile(r"^(9:5\d|10:00)$"))
+
+
+def test_a_forgotten_timer_ends_when_the_learner_was_last_active(browser, base_url):  # noqa: F811
+    context = browser.new_context(viewport=DESKTOP, locale="en-US", base_url=base_url, service_workers="block")
+    page = context.new_page()
+    try:
+        sign_in(page, "forgetful")
+        add_subject(page, "History")
+        started = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
+        call_api(page, "POST", "v1/timer/start", {"subject_id": subjects_of(page)[0], "started_at": iso(started)})
+        # The learner last used the app 95 minutes after starting, then left it running.
+        left = started + timedelta(minutes=95)
+        page.evaluate(
+            "state => localStorage.setItem('studytracker.activity', state)",
+            json.dumps({"last": int(left.timestamp() * 1000), "stretchEnd": int(left.timestamp() * 1000)}),
+        )
+        page.reload()
+        offer = page.get_by_role("alert").filter(has_text="Still studying?")
+        expect(offer).to_contain_text("This timer has run for 5 h")
+        offer.get_by_role("button", name=re.compile("when you were last active")).click()
+        expect(page.get_by_role("button", name="Start", exact=True)).to_be_visible()
+        assert [s["duration_seconds"] for s in written_sessions(page, 1)] == [95 * 60]
+    finally:
+        context.close()
+
+
+def written_sessions(page, count: int) -> list[dict]:
+    """The server's sessions once ``count`` are there: the screen shows a stop before the server answers it."""
+    deadline = time.monotonic() + 10
+    while len(found := sessions_on_server(page)) < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return found
+
+
+def subjects_of(page) -> list[str]:
+    return [s["id"] for s in call_api(page, "GET", "v1/subjects")["body"]["items"]]
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -296,3 +296,17 @@ def test_an_edited_focus_session_stays_a_focus_session(api, subject):
     block = stopped["sessions"][0]
     status, edited = api.patch(f"/v1/sessions/{block['id']}", {"note": "reviewed"})
     assert status == 200 and edited["focus"] is True and edited["note"] == "reviewed"
+
+
+def test_the_openapi_document_carries_the_focus_contract(client):
+    from chalicelib import openapi
+
+    schemas = openapi.document()["components"]["schemas"]
+    assert {"mode", "phase", "phase_ends_at", "blocks_done", "schedule", "forgotten"} <= set(
+        schemas["Timer"]["properties"]
+    )
+    assert set(schemas["TimerStart"]["properties"]["mode"]["enum"]) == {"stopwatch", "focus"}
+    assert {"focus", "max_timer_hours"} <= set(schemas["Settings"]["properties"])
+    assert "focus_opt_out" in schemas["Subject"]["properties"] and "focus" in schemas["Session"]["properties"]
+    paths = openapi.document()["paths"]
+    assert "post" in paths["/v1/timer/skip"] and "post" in paths["/v1/timer/extend"]

@@ -9,7 +9,16 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_ui import DESKTOP, base_url, browser, call_api, sessions_on_server, sign_in  # noqa: F401 (fixtures)
+from test_ui import (  # noqa: F401 (fixtures)
+    DESKTOP,
+    base_url,
+    browser,
+    call_api,
+    installed,
+    sessions_on_server,
+    sign_in,
+    under_the_worker,
+)
 
 try:
     from playwright.sync_api import expect
@@ -101,6 +110,39 @@ def test_skip_by_keyboard_ends_the_block_and_starts_the_break_on_every_device(cl
     assert len(stored["schedule"]["blocks_before"]) == 1 and stored["schedule"]["anchor_index"] == 1
     page.get_by_role("button", name="Make this phase 5 minutes longer").click()
     expect(page.get_by_role("timer", name="Time left in this phase")).to_have_text(re.compile(r"^(9:5\d|10:00)$"))
+
+
+def test_the_installed_app_offline_runs_the_focus_schedule_notifies_through_its_worker_and_syncs(browser, base_url):  # noqa: F811
+    with installed(browser, base_url) as page:
+        page.context.grant_permissions(["notifications"])
+        page.clock.install(time=datetime.now(UTC) - timedelta(minutes=30))
+        sign_in(page, "focus-offline")
+        add_subject(page, "Physics")
+        under_the_worker(page)
+        page.context.set_offline(True)
+        page.reload()
+        expect(page.get_by_text("Offline: showing what was last loaded.")).to_be_visible()
+
+        page.get_by_role("radio", name=re.compile(r"Focus \(25 min")).check()
+        page.get_by_role("button", name="Start", exact=True).click()
+        expect(page.get_by_test_id("focus-phase")).to_have_text("Focus")  # from the schedule alone
+        page.clock.run_for("25:02")
+        expect(page.get_by_test_id("focus-phase")).to_have_text("Short break")
+        shown = page.evaluate(
+            "navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((n) => n.map((x) => x.title))"
+        )
+        assert shown == ["Short break"]
+        page.locator("body").press("k")  # skip the break, offline
+        expect(page.get_by_test_id("focus-phase")).to_have_text("Focus")
+        page.get_by_role("button", name="Stop", exact=True).click()
+        expect(page.get_by_text("not sent yet")).to_be_visible()
+
+        page.context.set_offline(False)
+        expect(page.get_by_text("change(s) waiting to be sent.")).to_have_count(0, timeout=20_000)
+        written = written_sessions(page, 1)
+        assert [(s["duration_seconds"], s["focus"]) for s in written] == [(1500, True)]
+        assert call_api(page, "GET", "v1/timer")["status"] == 404
+        assert page.problems == []
 
 
 def test_a_forgotten_timer_ends_when_the_learner_was_last_active(browser, base_url):  # noqa: F811

@@ -6,6 +6,8 @@ touches only the caller's partition. Sort keys by item type:
     PROFILE                    the user's settings (timezone, day start, goals, ...)
     SUBJECT#<id>               a subject
     SUBJECTNAME#<casefolded>   guard that keeps subject names unique per user
+    SUBJECTGOALS               the active subjects' weekly goals (name and minutes), written with each
+                               subject change, so a summary reads them in the same request as its days
     SESSION#<id>               a study session (source of truth for statistics)
     TIMER                      the running timer (at most one: the key is fixed)
     DAY#<YYYY-MM-DD>           projection: one local study day's totals
@@ -57,6 +59,7 @@ TABLE_DEFINITION: dict = {
 }
 
 PROFILE = "PROFILE"
+SUBJECT_GOALS = "SUBJECTGOALS"
 TIMER = "TIMER"
 STREAK = "STREAK"
 SUBJECT_PREFIX = "SUBJECT#"
@@ -143,4 +146,4 @@ def item_type(sk: str) -> str:
     ):
         if sk.startswith(prefix):
             return kind
-    return {PROFILE: "profile", TIMER: "timer", STREAK: "streak"}.get(sk, "unknown")
+    return {PROFILE: "profile", TIMER: "timer", STREAK: "streak", SUBJECT_GOALS: "subject_goals"}.get(sk, "unknown")

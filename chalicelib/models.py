@@ -53,20 +53,22 @@ def _subject_name(value: str) -> str:
 SubjectName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_subject_name)]
 
 
+# Every model builds its validator on first use (defer_build), not at import: a cold start builds only
+# the few its first request needs.
 class Request(BaseModel):
     """Request bodies: unknown fields are rejected, not ignored; JSON types are not coerced ("4" is not 4)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class Query(BaseModel):
     """Query strings: every value arrives as text, so numbers are parsed; unknown parameters are rejected."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Response(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 # -- settings -----------------------------------------------------------------

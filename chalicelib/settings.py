@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import keys
+from . import keys, subjects
 from .errors import BadRequest, Conflict
 from .instants import format_instant, now
 from .models import Settings, SettingsPatch
@@ -36,6 +36,10 @@ def ensure(store: Store, user: str) -> Settings:
         store.put_new(item)
     except ConditionFailed as existing:
         return Settings.model_validate(existing.item or {})
+    try:
+        store.put_new(subjects.new_goals_item(user))  # summaries read the (no) goals with their days
+    except ConditionFailed:
+        pass  # subjects made before the first sign-in already wrote it
     return Settings.model_validate(item)
 
 

@@ -7,7 +7,7 @@ from .errors import BadRequest, Conflict, NotFound
 from .ids import new_id
 from .instants import format_instant, now
 from .models import Page, Subject, SubjectCreate, SubjectPatch
-from .store import ConditionFailed, Store, TransactionCanceled
+from .store import Store, TransactionCanceled
 
 _NOT_FOUND = "No subject with this id. List yours with GET /v1/subjects."
 
@@ -22,6 +22,50 @@ def _duplicate(name: str) -> Conflict:
 
 def _name_guard(user: str, name: str, subject_id: str) -> dict:
     return {**keys.key(user, keys.subject_name_sk(name)), "type": "subject_name", "subject_id": subject_id}
+
+
+# -- the weekly goals a summary reads (SUBJECTGOALS) -------------------------------------------------
+def goal_of(subject: dict) -> dict | None:
+    """What a summary needs of a subject: its name (the order) and weekly goal; None without an active goal."""
+    minutes = subject.get("weekly_goal_minutes")
+    if subject.get("archived") or not minutes:
+        return None
+    return {"name": subject["name"], "minutes": minutes}
+
+
+def _goals_item(user: str, goals: dict, version: int) -> dict:
+    return {**keys.key(user, keys.SUBJECT_GOALS), "type": "subject_goals", "goals": goals, "version": version}
+
+
+def _goals_ops(store: Store, user: str, changed: dict) -> list[dict]:
+    """The write that keeps SUBJECTGOALS in step with ``changed`` (a subject as it will be stored), in
+    the same transaction; none when no goal changed. Without the item (a learner from before it
+    existed: summaries then read their subjects), the first change that sets a goal builds it from all
+    their subjects, once; a first sign-in creates it empty (``new_goals_item``)."""
+    stored = store.get(keys.key(user, keys.SUBJECT_GOALS))
+    goal = goal_of(changed)
+    if stored is None and goal is None:
+        return []
+    if stored is None:
+        items = store.query_all(keys.user_pk(user), prefix=keys.SUBJECT_PREFIX)
+        goals = {item["id"]: found for item in items if (found := goal_of(item))}
+    else:
+        goals = dict(stored["goals"])
+    before = dict(goals)
+    if goal is None:
+        goals.pop(changed["id"], None)
+    else:
+        goals[changed["id"]] = goal
+    if stored is None:
+        return [store.op_put_new(_goals_item(user, goals, 1))]
+    if goals == before:
+        return []
+    return [store.op_put_if_version(_goals_item(user, goals, stored["version"] + 1), stored["version"])]
+
+
+def new_goals_item(user: str) -> dict:
+    """A new learner's SUBJECTGOALS: no subject, no goal."""
+    return _goals_item(user, {}, 1)
 
 
 def create(store: Store, user: str, body: SubjectCreate) -> Subject:
@@ -40,6 +84,7 @@ def create(store: Store, user: str, body: SubjectCreate) -> Subject:
             [
                 store.op_put_new(item),
                 store.op_put_new(_name_guard(user, body.name, subject_id)),
+                *_goals_ops(store, user, item),
             ]
         )
     except TransactionCanceled as canceled:
@@ -105,6 +150,7 @@ def update(store: Store, user: str, subject_id: str, patch: SubjectPatch, expect
     if renamed:
         operations.append(store.op_delete(keys.key(user, keys.subject_name_sk(current["name"]))))
         operations.append(store.op_put_new(_name_guard(user, updated["name"], subject_id)))
+    operations += _goals_ops(store, user, updated)
     try:
         store.transact(operations)
     except TransactionCanceled as canceled:
@@ -115,9 +161,10 @@ def update(store: Store, user: str, subject_id: str, patch: SubjectPatch, expect
 
 
 def archive(store: Store, user: str, subject_id: str, expected: int | None) -> Subject:
-    """DELETE keeps the subject and its sessions; it only hides the subject from new work.
+    """DELETE keeps the subject and its sessions; it only hides the subject from new work (and its
+    goal from summaries).
 
-    Read, change, put at the version read: the answer is known before the write, so the write can
+    Read, change, write at the version read: the answer is known before the write, so the write can
     wait for an idempotent request's transaction (``unit``)."""
     current = find(store, user, subject_id)
     if current is None:
@@ -125,9 +172,7 @@ def archive(store: Store, user: str, subject_id: str, expected: int | None) -> S
     _check_version(current, expected)
     archived = {**current, "archived": True, "version": current["version"] + 1}
     try:
-        store.put_if_version(archived, current["version"])
-    except ConditionFailed as failure:
-        if failure.item is None:
-            raise NotFound(_NOT_FOUND) from None
+        store.transact([store.op_put_if_version(archived, current["version"]), *_goals_ops(store, user, archived)])
+    except TransactionCanceled:
         raise Conflict("This subject changed while you were archiving it: reload it and try again.") from None
     return Subject.model_validate(archived)

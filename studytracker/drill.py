@@ -21,7 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 from .backup import CommandError, _connection, _dynamodb, _guarded
 
 SESSIONS_PER_LEARNER = 200
-ITEMS_PER_LEARNER = 1 + 6 + 2 * SESSIONS_PER_LEARNER + 1  # profile, 3 subjects + guards, sessions, days, streak
+# profile, 3 subjects + guards, their goals, sessions, days, streak
+ITEMS_PER_LEARNER = 1 + 6 + 1 + 2 * SESSIONS_PER_LEARNER + 1
 YEAR_START = date(2026, 1, 1)
 
 

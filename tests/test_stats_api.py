@@ -262,3 +262,82 @@ def test_the_streak_and_the_days_are_each_one_dynamodb_request(api, feed, store)
     store.capacity.clear()
     stats.days(store, api.user_id, DaysQuery.model_validate({"from": "2026-01-01", "to": "2026-12-31"}))
     assert [operation for operation, _ in store.capacity] == ["Query"]
+
+
+# -- the summary's one request ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("zone", "day_start", "moment", "today"),
+    [
+        ("Pacific/Kiritimati", 0, "2024-05-31T10:30:00Z", "2024-06-01"),  # UTC+14: tomorrow already
+        ("Etc/GMT+12", 23, "2024-06-01T10:30:00Z", "2024-05-30"),  # UTC-12, the day starting at 23:00
+        ("Asia/Tokyo", 4, "2024-05-31T18:59:59Z", "2024-05-31"),  # 03:59:59 in Tokyo: still yesterday's
+    ],
+)
+@pytest.mark.parametrize("period", ["week", "month"])
+def test_a_summary_is_one_dynamodb_request_in_any_zone_and_day_start(
+    api, feed, store, today_is, zone, day_start, moment, today, period
+):
+    from chalicelib import stats
+    from chalicelib.stats_models import SummaryQuery
+
+    assert api.patch("/v1/me", {"timezone": zone, "day_start_hour": day_start, "daily_goal_minutes": 10})[0] == 200
+    math = subject(api, "Math", weekly_goal_minutes=60)
+    noon = datetime.fromisoformat(moment.replace("Z", "+00:00")).replace(minute=0, second=0)
+    study(api, math, f"{noon:%Y-%m-%dT%H}:00:00Z", f"{noon:%Y-%m-%dT%H}:05:00Z")  # 5 minutes today
+    feed.pump()
+    today_is(moment)
+    for query in ({"period": period}, {"period": period, "date": today}):
+        store.capacity.clear()
+        found = stats.summary(store, api.user_id, SummaryQuery.model_validate(query))
+        assert [operation for operation, _ in store.capacity] == ["BatchGetItem"]
+        assert found.today.date.isoformat() == today and found.today.total_seconds == 300
+        assert [(g.subject_id, g.total_seconds) for g in found.subject_goals] == [(math, 300)]
+        assert found.from_ <= found.today.date <= found.to
+
+
+def test_a_summary_never_asks_for_more_keys_than_one_batch_holds():
+    from datetime import timedelta
+
+    from chalicelib import stats
+    from chalicelib.stats_models import SummaryQuery
+
+    start = datetime(2024, 1, 28, tzinfo=UTC)  # month ends, leap day, every hour of the day
+    for hour in range(0, 24 * 40, 5):
+        moment = start + timedelta(hours=hour)
+        for query in ({"period": "month"}, {"period": "week"}, {"period": "month", "date": "2024-02-29"}):
+            wanted = stats.summary_keys("u", SummaryQuery.model_validate(query), moment)
+            assert len(wanted) <= 100 and len({w["SK"] for w in wanted}) == len(wanted)
+
+
+def test_subject_goals_follow_every_subject_change_and_a_learner_from_before_the_mirror_still_gets_them(
+    api, feed, store, today_is
+):
+    from chalicelib import keys
+
+    today_is("2024-05-08T12:00:00Z")
+    math = subject(api, "Math", weekly_goal_minutes=30)
+    art = subject(api, "Art")
+    latin = subject(api, "Latin", weekly_goal_minutes=60)
+
+    def goals():
+        return [
+            (g["subject_id"], g["goal_minutes"]) for g in api.get("/v1/stats/summary?period=week")[1]["subject_goals"]
+        ]
+
+    assert goals() == [(latin, 60), (math, 30)]
+    api.patch(f"/v1/subjects/{art}", {"weekly_goal_minutes": 90})
+    api.patch(f"/v1/subjects/{math}", {"name": "Algebra", "weekly_goal_minutes": 45})
+    api.delete(f"/v1/subjects/{latin}")
+    assert goals() == [(math, 45), (art, 90)]  # Algebra before Art
+    api.patch(f"/v1/subjects/{art}", {"weekly_goal_minutes": None})
+    assert goals() == [(math, 45)]
+
+    # Subjects made before SUBJECTGOALS existed: the summary reads the subjects, the next change builds it.
+    store.client.delete_item(TableName=store.table_name, Key=store._dump(keys.key(api.user_id, keys.SUBJECT_GOALS)))
+    assert goals() == [(math, 45)]
+    api.patch(f"/v1/subjects/{art}", {"weekly_goal_minutes": 20})
+    assert store.get(keys.key(api.user_id, keys.SUBJECT_GOALS))["goals"] == {
+        math: {"name": "Algebra", "minutes": 45},
+        art: {"name": "Art", "minutes": 20},
+    }
+    assert goals() == [(math, 45), (art, 20)]

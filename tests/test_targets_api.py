@@ -119,6 +119,19 @@ def test_a_session_crossing_the_day_start_counts_each_share_in_its_own_day(api, 
     assert (progress["studied_minutes"], progress["material_done"]) == (40, 7)
 
 
+def test_the_25_hour_day_of_a_dst_change_counts_all_its_hours(api, feed, today_is):
+    assert api.patch("/v1/me", {"timezone": "America/New_York"})[0] == 200
+    today_is("2024-11-05T17:00:00Z")
+    english = subject(api, "English")
+    fall = target(api, start_date="2024-11-03", due_date="2024-11-10")
+    study(api, english, "2024-11-03T04:00:00Z", "2024-11-04T04:00:00Z")  # midnight EDT to 23:00 EST: 24 h
+    study(api, english, "2024-11-04T04:00:00Z", "2024-11-04T05:00:00Z")  # 23:00-24:00 EST: the 25th hour
+    feed.pump()
+    progress = api.get(f"/v1/targets/{fall['id']}")[1]["progress"]
+    assert (progress["studied_minutes"], progress["pace_minutes_per_day"]) == (1500, 500)  # 3 days: 3rd to 5th
+    assert (progress["days_left"], progress["remaining_minutes"], progress["forecast_date"]) == (6, 0, "2024-11-05")
+
+
 def test_targets_are_listed_in_pages(api):
     for name in ("A", "B", "C"):
         target(api, name=name)

@@ -376,3 +376,20 @@ def test_a_targets_progress_costs_its_days_not_its_sessions(api, feed, store):
     store.capacity.clear()
     assert len(targets.list_page(store, api.user_id, 50, None).items) == 2
     assert [operation for operation, _ in store.capacity] == ["Query", "GetItem", "Query"]  # overlapping days: one
+
+
+def test_a_repeated_create_with_the_same_idempotency_key_stores_one_target(api):
+    body = {"name": "TOEIC", "due_date": "2024-05-31", "target_minutes": 600}
+    first = api.post("/v1/targets", body, headers={"Idempotency-Key": "target-once"})
+    again = api.post("/v1/targets", body, headers={"Idempotency-Key": "target-once"})
+    assert first[0] == 201 and again == first
+    assert [t["id"] for t in api.get("/v1/targets")[1]["items"]] == [first[1]["id"]]
+    english = subject(api, "English")
+    linked = {
+        "subject_id": english,
+        "started_at": "2024-05-15T08:00:00Z",
+        "ended_at": "2024-05-15T09:00:00Z",
+        "target_id": first[1]["id"],
+    }
+    status, session = api.post("/v1/sessions", linked, headers={"Idempotency-Key": "session-once"})
+    assert status == 201 and session["target_id"] == first[1]["id"]

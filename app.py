@@ -17,6 +17,7 @@ from chalicelib import (
     signin,
     stats,
     subjects,
+    targets,
     timer,
     tokens,
     webui,
@@ -30,6 +31,8 @@ from chalicelib.models import (
     SettingsPatch,
     SubjectCreate,
     SubjectPatch,
+    TargetCreate,
+    TargetPatch,
     TimerExtend,
     TimerSkip,
     TimerStart,
@@ -196,6 +199,35 @@ def patch_session(session_id):
 def delete_session(session_id):
     sessions.delete(store(), caller(), session_id, http.if_match(request()))
     return http.no_content()
+
+
+# -- exam targets --------------------------------------------------------------------------------
+@app.route("/v1/targets", authorizer=authorizer)
+def list_targets():
+    query = http.parse_query(request(), PageQuery)
+    return http.ok(targets.list_page(store(), caller(), query.limit, query.cursor))
+
+
+@app.route("/v1/targets", methods=["POST"], authorizer=authorizer)
+def create_target():
+    body = http.parse_body(request(), TargetCreate)
+    return http.created(targets.create(store(), caller(), body))
+
+
+@app.route("/v1/targets/{target_id}", authorizer=authorizer)
+def get_target(target_id):
+    return http.ok(targets.get(store(), caller(), target_id))
+
+
+@app.route("/v1/targets/{target_id}", methods=["PATCH"], authorizer=authorizer)
+def patch_target(target_id):
+    body = http.parse_body(request(), TargetPatch)
+    return http.ok(targets.update(store(), caller(), target_id, body, http.if_match(request())))
+
+
+@app.route("/v1/targets/{target_id}", methods=["DELETE"], authorizer=authorizer)
+def archive_target(target_id):
+    return http.ok(targets.archive(store(), caller(), target_id, http.if_match(request())))
 
 
 # -- timer ---------------------------------------------------------------------------------------

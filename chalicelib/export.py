@@ -1,5 +1,5 @@
-"""A learner's own export (GET /v1/export, `python -m studytracker export`): settings, subjects
-and sessions as JSON, or one CSV row per session with its subject's name.
+"""A learner's own export (GET /v1/export, `python -m studytracker export`): settings, subjects,
+exam targets and sessions as JSON, or one CSV row per session with its subject's and target's names.
 
 Reads are Queries on the caller's partition only (settings, subjects, sessions by start).
 """
@@ -14,7 +14,7 @@ from typing import Literal
 
 from . import keys, settings, subjects
 from .instants import format_instant, now
-from .models import Request, Session
+from .models import Request, Session, TargetFields
 from .store import Store
 
 FORMAT_VERSION = 1
@@ -29,6 +29,9 @@ CSV_COLUMNS = [
     "tags",
     "created_at",
     "updated_at",
+    "target_id",  # columns added later go last: a spreadsheet's formulas keep pointing where they did
+    "target",
+    "amount",
 ]
 # A spreadsheet runs a cell starting with these as a formula (CSV injection): such text cells get a
 # leading apostrophe, which spreadsheets hide.
@@ -54,6 +57,10 @@ def _sessions(store: Store, user: str):
         yield Session.model_validate(item)
 
 
+def _targets(store: Store, user: str) -> list[TargetFields]:
+    return [TargetFields.model_validate(i) for i in store.query_all(keys.user_pk(user), prefix=keys.TARGET_PREFIX)]
+
+
 def _safe_text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
@@ -64,6 +71,7 @@ def as_json(store: Store, user: str) -> str:
         "exported_at": format_instant(now()),
         "settings": settings.get(store, user).model_dump(mode="json"),
         "subjects": [s.model_dump(mode="json") for s in subjects.list_all(store, user)],
+        "targets": [t.model_dump(mode="json") for t in _targets(store, user)],
         "sessions": [s.model_dump(mode="json") for s in _sessions(store, user)],
     }
     return json.dumps(document, ensure_ascii=False, indent=1)
@@ -71,6 +79,7 @@ def as_json(store: Store, user: str) -> str:
 
 def as_csv(store: Store, user: str) -> str:
     names = {s.id: s.name for s in subjects.list_all(store, user)}
+    target_names = {t.id: t.name for t in _targets(store, user)}
     out = io.StringIO()
     # A byte-order mark makes spreadsheet programs read UTF-8 (Japanese notes) correctly.
     out.write("\ufeff")
@@ -90,6 +99,9 @@ def as_csv(store: Store, user: str) -> str:
                 _safe_text(", ".join(data["tags"])),
                 data["created_at"],
                 data["updated_at"],
+                data["target_id"] or "",
+                _safe_text(target_names.get(session.target_id or "", "")),
+                "" if data["amount"] is None else data["amount"],
             ]
         )
     return out.getvalue()

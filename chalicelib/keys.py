@@ -10,7 +10,8 @@ touches only the caller's partition. Sort keys by item type:
                                subject change, so a summary reads them in the same request as its days
     SESSION#<id>               a study session (source of truth for statistics)
     TIMER                      the running timer (at most one: the key is fixed)
-    DAY#<YYYY-MM-DD>           projection: one local study day's totals
+    TARGET#<id>                an exam target (minutes by a due date, optionally material)
+    DAY#<YYYY-MM-DD>           projection: one local study day's totals (and amounts per target)
     STREAK                     projection: the user's runs of counted days
     TOKEN#<id>                 a personal API token's metadata
     PARKED#<ts>#<event id>     a stream record the projection could not process
@@ -65,6 +66,7 @@ STREAK = "STREAK"
 SUBJECT_PREFIX = "SUBJECT#"
 SUBJECT_NAME_PREFIX = "SUBJECTNAME#"
 SESSION_PREFIX = "SESSION#"
+TARGET_PREFIX = "TARGET#"
 DAY_PREFIX = "DAY#"
 TOKEN_PREFIX = "TOKEN#"
 TOKEN_HASH_PREFIX = "TOKENHASH#"
@@ -107,6 +109,10 @@ def session_index_attrs(started_at: str, session_id: str) -> dict:
     return {SESSION_START_ATTR: session_start_sk(started_at, session_id)}
 
 
+def target_sk(target_id: str) -> str:
+    return TARGET_PREFIX + target_id
+
+
 def day_sk(iso_date: str) -> str:
     return DAY_PREFIX + iso_date
 
@@ -138,6 +144,7 @@ def item_type(sk: str) -> str:
         (SUBJECT_NAME_PREFIX, "subject_name"),
         (SUBJECT_PREFIX, "subject"),
         (SESSION_PREFIX, "session"),
+        (TARGET_PREFIX, "target"),
         (DAY_PREFIX, "day"),
         (TOKEN_HASH_PREFIX, "token_hash"),
         (TOKEN_PREFIX, "token"),

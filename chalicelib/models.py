@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from .days import validate_timezone
 from .instants import format_instant, to_utc
@@ -39,9 +39,27 @@ GoalMinutes = Annotated[int, Field(ge=0, le=10080)]
 Tag = Annotated[str, Field(min_length=1, max_length=40)]
 Note = Annotated[str, Field(max_length=2000)]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2999, 12, 31)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _subject_name(value: str) -> str:
+def _calendar_date(value):
+    # Only YYYY-MM-DD: pydantic alone would also take '2024-01-01T00:00' or a Unix timestamp.
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("is not a calendar date") from None
+    if not FIRST_DATE <= parsed <= LAST_DATE:
+        raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
+    return parsed
+
+
+StudyDay = Annotated[date, BeforeValidator(_calendar_date), Field(examples=["2024-04-01"])]
+
+
+def _display_name(value: str) -> str:
     value = re.sub(r"\s+", " ", value).strip()
     if not value:
         raise ValueError("must not be blank")
@@ -50,7 +68,9 @@ def _subject_name(value: str) -> str:
     return value
 
 
-SubjectName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_subject_name)]
+SubjectName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_display_name)]
+TargetName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_display_name)]
+Amount = Annotated[int, Field(ge=0, le=100000, description="how much material, in the target's unit")]
 
 
 # Every model builds its validator on first use (defer_build), not at import: a cold start builds only
@@ -151,6 +171,8 @@ class SessionCreate(Request):
     ended_at: Instant
     note: Note = ""
     tags: Annotated[list[Tag], Field(max_length=20)] = []
+    target_id: Id | None = Field(None, description="the exam target this study is for (its days must hold the start)")
+    amount: Amount | None = Field(None, description="material done, in the target's unit (needs target_id)")
 
 
 class SessionPatch(Request):
@@ -159,6 +181,8 @@ class SessionPatch(Request):
     ended_at: Instant | None = None
     note: Note | None = None
     tags: Annotated[list[Tag], Field(max_length=20)] | None = None
+    target_id: Id | None = Field(None, description="null unlinks the session from its target (and clears amount)")
+    amount: Amount | None = Field(None, description="null clears the amount")
 
 
 class Session(Response):
@@ -170,6 +194,8 @@ class Session(Response):
     note: str = ""
     tags: list[str] = []
     focus: bool = Field(False, description="True: a work block of a focus timer.")
+    target_id: str | None = None
+    amount: int | None = None
     version: int
     created_at: Instant
     updated_at: Instant
@@ -186,6 +212,76 @@ class SessionFilter(Query):
 class PageQuery(Query):
     limit: int = Field(50, ge=1, le=200)
     cursor: Annotated[str, Field(max_length=1024)] | None = None
+
+
+# -- targets ------------------------------------------------------------------
+class Material(Request):
+    """What a target also counts besides minutes: e.g. 300 "pages" of a book."""
+
+    unit: Annotated[str, Field(min_length=1, max_length=20, examples=["pages", "問"])]
+    total: Annotated[int, Field(ge=1, le=100000)]
+
+
+SubjectIds = Annotated[list[Id], Field(min_length=1, max_length=100)]
+
+
+class TargetCreate(Request):
+    name: TargetName
+    due_date: StudyDay = Field(description="the exam's study day: after today")
+    target_minutes: Annotated[int, Field(ge=1, le=100000)]
+    subject_ids: SubjectIds | None = Field(None, description="the subjects that count; absent: all subjects")
+    start_date: StudyDay | None = Field(None, description="the first study day that counts; default: today")
+    material: Material | None = None
+
+
+class TargetPatch(Request):
+    name: TargetName | None = None
+    due_date: StudyDay | None = None
+    target_minutes: Annotated[int, Field(ge=1, le=100000)] | None = None
+    subject_ids: SubjectIds | None = Field(None, description="null: all subjects count")
+    start_date: StudyDay | None = None
+    material: Material | None = Field(None, description="null removes the material")
+    archived: bool | None = None
+
+
+class TargetProgress(Response):
+    """Where a target stands today, in the learner's study days (time zone and day start)."""
+
+    today: date
+    studied_minutes: int = Field(description="minutes of the target's subjects from start_date to min(today, due)")
+    remaining_minutes: int
+    days_left: int = Field(description="study days from today to due_date, both included; 0 once past")
+    required_minutes_per_day: int | None = Field(description="ceil(remaining / days_left); null when days_left is 0")
+    pace_minutes_per_day: int = Field(description="minutes per day over the last min(14, days since start + 1) days")
+    forecast_date: date | None = Field(description="when the pace reaches the target; null when the pace is 0")
+    on_track: bool
+    material_done: int | None = None
+    material_remaining: int | None = None
+    required_amount_per_day: int | None = None
+
+
+class MaterialOut(Response):
+    unit: str
+    total: int
+
+
+class TargetFields(Response):
+    """A target as stored (what the export holds)."""
+
+    id: str
+    name: str
+    due_date: date
+    target_minutes: int
+    subject_ids: list[str] | None = None
+    start_date: date
+    material: MaterialOut | None = None
+    archived: bool = False
+    version: int
+    created_at: Instant
+
+
+class Target(TargetFields):
+    progress: TargetProgress
 
 
 # -- timer --------------------------------------------------------------------
@@ -209,6 +305,8 @@ class TimerStart(Request):
 class TimerStop(Request):
     ended_at: Instant | None = None
     note: Note | None = None
+    target_id: Id | None = Field(None, description="The exam target this study counts for (its sessions carry it).")
+    amount: Amount | None = Field(None, description="How much of the target's material; on a focus timer's last block.")
 
 
 _PRESSED_AT = (

@@ -34,6 +34,10 @@ from .models import (
     Subject,
     SubjectCreate,
     SubjectPatch,
+    Target,
+    TargetCreate,
+    TargetFields,
+    TargetPatch,
     Timer,
     TimerExtend,
     TimerSkip,
@@ -97,6 +101,7 @@ class ExportDocument(BaseModel):
     exported_at: Instant
     settings: Settings
     subjects: list[Subject]
+    targets: list[TargetFields]
     sessions: list[Session]
 
 
@@ -162,6 +167,32 @@ ROUTES: dict[tuple[str, str], Operation] = {
     ("DELETE", "/v1/sessions/{session_id}"): Operation(
         "Delete a session", None, 204, if_match=True, errors=(409,), tag="sessions"
     ),
+    # exam targets
+    ("GET", "/v1/targets"): Operation(
+        "List your exam targets (archived ones too), each with its progress",
+        Page[Target],
+        query=PageQuery,
+        tag="targets",
+    ),
+    ("POST", "/v1/targets"): Operation(
+        "Create an exam target: minutes (and optionally material) by a due date",
+        Target,
+        201,
+        body=TargetCreate,
+        errors=(409,),
+        tag="targets",
+    ),
+    ("GET", "/v1/targets/{target_id}"): Operation("One exam target with its progress", Target, tag="targets"),
+    ("PATCH", "/v1/targets/{target_id}"): Operation(
+        "Change an exam target", Target, body=TargetPatch, if_match=True, errors=(409,), tag="targets"
+    ),
+    ("DELETE", "/v1/targets/{target_id}"): Operation(
+        "Archive an exam target (still readable; its sessions are kept)",
+        Target,
+        if_match=True,
+        errors=(409,),
+        tag="targets",
+    ),
     # timer
     ("GET", "/v1/timer"): Operation("The running timer", Timer, errors=(404,), tag="timer"),
     ("POST", "/v1/timer/start"): Operation("Start the timer", Timer, 201, body=TimerStart, errors=(409,), tag="timer"),
@@ -209,7 +240,7 @@ ROUTES: dict[tuple[str, str], Operation] = {
     ),
     # export and imports
     ("GET", "/v1/export"): Operation(
-        "All your data: JSON (settings, subjects, sessions) or CSV (one row a session)",
+        "All your data: JSON (settings, subjects, targets, sessions) or CSV (one row a session)",
         ExportDocument,
         query=export.ExportQuery,
         also_answers=("text/csv",),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from . import keys, pagination, subjects
+from . import keys, pagination, subjects, targets
 from .errors import BadRequest, Conflict, NotFound
 from .ids import new_id
 from .instants import format_instant, now, parse_instant
@@ -13,6 +13,7 @@ from .store import ConditionFailed, InvalidStartKey, Store
 
 MAX_LENGTH = timedelta(hours=24)
 FUTURE_TOLERANCE = timedelta(minutes=5)
+LINK_FIELDS = ("target_id", "amount")  # a session's link to an exam target (targets.check_link)
 _NOT_FOUND = "No session with this id. List yours with GET /v1/sessions."
 
 
@@ -60,9 +61,19 @@ def build_item(
 def create(store: Store, user: str, body: SessionCreate, session_id: str | None = None) -> Session:
     check_times(body.started_at, body.ended_at, now())
     subjects.require(store, user, body.subject_id)
+    link = targets.check_link(store, user, body.subject_id, body.started_at, body.target_id, body.amount)
     stamp = format_instant(now())
     item = build_item(
-        user, session_id or new_id(), body.subject_id, body.started_at, body.ended_at, body.note, body.tags, 1, stamp
+        user,
+        session_id or new_id(),
+        body.subject_id,
+        body.started_at,
+        body.ended_at,
+        body.note,
+        body.tags,
+        1,
+        stamp,
+        **link,
     )
     try:
         store.put_new(item)
@@ -94,7 +105,7 @@ def update(store: Store, user: str, session_id: str, patch: SessionPatch, expect
         raise _stale(expected, current["version"])
     changes = {name: getattr(patch, name) for name in patch.model_fields_set}  # datetimes stay datetimes
     for name, value in changes.items():
-        if value is None:
+        if value is None and name not in LINK_FIELDS:
             raise BadRequest.field(name, "must not be null")
     started = changes.get("started_at", parse_instant(current["started_at"]))
     ended = changes.get("ended_at", parse_instant(current["ended_at"]))
@@ -102,11 +113,16 @@ def update(store: Store, user: str, session_id: str, patch: SessionPatch, expect
         check_times(started, ended, now())
     if "subject_id" in changes:
         subjects.require(store, user, changes["subject_id"])
-    extra = {k: v for k, v in current.items() if k in ("import_key", "source", "focus")}
+    subject_id = changes.get("subject_id", current["subject_id"])
+    extra = {k: v for k, v in current.items() if k in ("import_key", "source", "focus", *LINK_FIELDS)}
+    if changes.keys() & {"subject_id", "started_at", *LINK_FIELDS}:
+        extra = {k: v for k, v in extra.items() if k not in LINK_FIELDS} | _relink(
+            store, user, current, changes, subject_id, started
+        )
     item = build_item(
         user,
         session_id,
-        changes.get("subject_id", current["subject_id"]),
+        subject_id,
         started,
         ended,
         changes.get("note", current.get("note", "")),
@@ -122,6 +138,16 @@ def update(store: Store, user: str, session_id: str, patch: SessionPatch, expect
             raise NotFound(_NOT_FOUND) from None
         raise _stale(current["version"], failure.item["version"]) from None
     return Session.model_validate(item)
+
+
+def _relink(store: Store, user: str, current: dict, changes: dict, subject_id: str, started: datetime) -> dict:
+    """The link a changed session keeps or gets: clearing target_id clears the amount; a session keeps
+    its target once archived, but its new subject or start must still fit the target."""
+    target_id = changes.get("target_id", current.get("target_id"))
+    default_amount = None if "target_id" in changes and target_id is None else current.get("amount")
+    amount = changes.get("amount", default_amount)
+    keep = target_id is not None and target_id == current.get("target_id")
+    return targets.check_link(store, user, subject_id, started, target_id, amount, keep_archived=keep)
 
 
 def delete(store: Store, user: str, session_id: str, expected: int | None) -> None:

@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
-from .models import Request, Response
-
-FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2999, 12, 31)
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _calendar_date(value):
-    # Only YYYY-MM-DD: pydantic alone would also take '2024-01-01T00:00' or a Unix timestamp.
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
-        raise ValueError("must be a date as YYYY-MM-DD")
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
-        raise ValueError("is not a calendar date") from None
-    if not FIRST_DATE <= parsed <= LAST_DATE:
-        raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
-    return parsed
-
-
-StudyDay = Annotated[date, BeforeValidator(_calendar_date), Field(examples=["2024-04-01"])]
+from .models import Request, Response, StudyDay
 
 
 # -- queries ------------------------------------------------------------------

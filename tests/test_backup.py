@@ -23,6 +23,7 @@ ITEM_TYPES = {
     "subject",
     "subject_name",
     "session",
+    "target",
     "timer",
     "day",
     "streak",
@@ -109,8 +110,26 @@ def _user_items(user: int, sessions: int) -> list[dict]:
                 "created_at": stamp,
                 "updated_at": stamp,
                 "score": N(EDGE_NUMBERS[n % len(EDGE_NUMBERS)]),
+                **({"target_id": S(f"tgt{user:04d}"), "amount": N(n % 13)} if n % 4 == 1 else {}),
             }
         )
+    items.append(
+        {
+            "PK": pk,
+            "SK": S(keys.target_sk(f"tgt{user:04d}")),
+            "type": S("target"),
+            "id": S(f"tgt{user:04d}"),
+            "name": S("TOEIC 900点 🎯"),
+            "due_date": S("2026-12-20"),
+            "start_date": S("2026-01-01"),
+            "target_minutes": N(6000),
+            "subject_ids": {"L": [S(f"sub{user:04d}0"), S(f"sub{user:04d}1")]},
+            "material": {"M": {"unit": S("問"), "total": N(1200)}},
+            "archived": {"BOOL": False},
+            "version": N(2),
+            "created_at": stamp,
+        }
+    )
     items.append(
         {
             "PK": pk,
@@ -130,6 +149,7 @@ def _user_items(user: int, sessions: int) -> list[dict]:
                 "total_seconds": N(3600 * (d % 5)),
                 "sessions": N(d % 5),
                 "by_subject": {"M": {f"sub{user:04d}0": N(1800.5), f"sub{user:04d}1": N(1799.5)}},
+                **({"by_target": {"M": {f"tgt{user:04d}": N(d)}}} if d % 2 else {}),
             }
         )
     items.append(

@@ -75,6 +75,7 @@ def test_json_export_holds_settings_subjects_and_sessions(api, alice_data, bob_d
     assert document["settings"] == api.get("/v1/me")[1]
     assert document["settings"]["timezone"] == "Asia/Tokyo" and document["settings"]["daily_goal_minutes"] == 90
     assert document["subjects"] == sorted(subjects.values(), key=lambda s: s["id"])
+    assert document["targets"] == []
     assert document["sessions"] == sessions  # oldest first, exactly as the API shows them
     assert "長文 📚" in body  # unicode kept as is, not \\u-escaped
     assert "Bob" not in body and "bob" not in body
@@ -106,6 +107,9 @@ def test_csv_export_has_one_row_per_session_with_its_subject_name(api, alice_dat
         "tags",
         "created_at",
         "updated_at",
+        "target_id",
+        "target",
+        "amount",
     ]
     assert [r["session_id"] for r in rows] == [s["id"] for s in sessions]
     first, second, third = rows
@@ -115,6 +119,41 @@ def test_csv_export_has_one_row_per_session_with_its_subject_name(api, alice_dat
     assert second["subject"] == "'=Math" and second["tags"] == "" and second["note"] == ""
     assert third["note"] == "'-5 pages"
     assert "secret" not in body and "bob" not in body
+
+
+def test_a_sessions_target_and_amount_are_exported_in_json_and_in_the_last_csv_columns(api):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    status, subject = api.post("/v1/subjects", {"name": "English"})
+    status, target = api.post(
+        "/v1/targets",
+        {
+            "name": "=TOEIC",
+            "due_date": (now + timedelta(days=30)).date().isoformat(),
+            "start_date": (now - timedelta(days=2)).date().isoformat(),
+            "target_minutes": 600,
+            "material": {"unit": "pages", "total": 300},
+        },
+    )
+    assert status == 201, target
+    start = now.replace(microsecond=0) - timedelta(hours=2)
+    status, session = api.post(
+        "/v1/sessions",
+        {
+            "subject_id": subject["id"],
+            "started_at": start.isoformat(),
+            "ended_at": (start + timedelta(minutes=30)).isoformat(),
+            "target_id": target["id"],
+            "amount": 12,
+        },
+    )
+    assert status == 201, session
+    document = json.loads(_get(api, "/v1/export?format=json")[2])
+    assert document["targets"] == [{k: v for k, v in target.items() if k != "progress"}]
+    assert (document["sessions"][0]["target_id"], document["sessions"][0]["amount"]) == (target["id"], 12)
+    (row,) = csv.DictReader(io.StringIO(_get(api, "/v1/export?format=csv")[2].lstrip("\ufeff")))
+    assert (row["target_id"], row["target"], row["amount"]) == (target["id"], "'=TOEIC", "12")
 
 
 def test_each_user_exports_only_their_own_data(api, other, alice_data, bob_data):

@@ -53,6 +53,13 @@ def _session(api) -> str:
     return session["id"]
 
 
+def _target(api) -> str:
+    due = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    status, target = api.post("/v1/targets", {"name": "alice's exam", "due_date": due, "target_minutes": 600})
+    assert status == 201, target
+    return target["id"]
+
+
 def _token(api) -> str:
     status, token = api.post("/v1/tokens", {"name": "alice's script"})
     assert status == 201, token
@@ -74,11 +81,13 @@ RESOURCES = {
     "subject_id": Resource(_subject, lambda api, id: api.get(f"/v1/subjects/{id}")),
     "session_id": Resource(_session, lambda api, id: api.get(f"/v1/sessions/{id}")),
     "token_id": Resource(_token, _listed_token),
+    "target_id": Resource(_target, lambda api, id: api.get(f"/v1/targets/{id}")),
 }
 # A valid body for each (method, parameter) that takes one, so that only ownership can refuse it.
 BODIES = {
     ("PATCH", "subject_id"): {"name": "Taken over", "color": "#000000"},
     ("PATCH", "session_id"): {"note": "taken over", "tags": ["pwned"]},
+    ("PATCH", "target_id"): {"name": "Taken over", "target_minutes": 1},
 }
 # Query strings for collection routes that require some.
 QUERIES = {
@@ -163,10 +172,19 @@ def test_ids_in_request_bodies_are_refused_like_unknown_ones(api, other):
     )
     assert other.get("/v1/timer")[0] == 404
     assert other.patch(f"/v1/sessions/{_session(other)}", {"subject_id": subject_id})[0] == 400
+    target_id = _target(api)
+    foreign_target = other.post("/v1/sessions", {"subject_id": _subject(other), **session, "target_id": target_id})
+    unknown_target = other.post("/v1/sessions", {"subject_id": _subject(other), **session, "target_id": MISSING_ID})
+    assert foreign_target[0] == 400 and foreign_target == unknown_target
+    due = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    foreign_subject = other.post(
+        "/v1/targets", {"name": "t", "due_date": due, "target_minutes": 1, "subject_ids": [subject_id]}
+    )
+    assert foreign_subject[0] == 400 and foreign_subject[1]["error"]["details"][0]["field"] == "subject_ids.0"
 
 
 def test_collections_never_show_another_users_data(api, other):
-    secrets = {_subject(api), _session(api), _token(api), api.user_id}
+    secrets = {_subject(api), _session(api), _token(api), _target(api), api.user_id}
     collections = [
         (method, path) for method, path, route in authorized_routes() if method == "GET" and not route.view_args
     ]

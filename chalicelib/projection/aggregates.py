@@ -41,6 +41,8 @@ class Span:
     subject_id: str
     started_at: datetime
     ended_at: datetime
+    target_id: str | None = None
+    amount: int = 0  # material done for target_id, counted on the study day of the start
 
 
 @dataclass
@@ -48,11 +50,15 @@ class DayTotal:
     total_seconds: int = 0
     sessions: int = 0
     by_subject: dict[str, int] = field(default_factory=dict)
+    by_target: dict[str, int] = field(default_factory=dict)
 
     def add(self, subject_id: str, seconds: int) -> None:
         self.total_seconds += seconds
         self.sessions += 1
         self.by_subject[subject_id] = self.by_subject.get(subject_id, 0) + seconds
+
+    def count(self, target_id: str, amount: int) -> None:
+        self.by_target[target_id] = self.by_target.get(target_id, 0) + amount
 
 
 # -- pure: items to spans, spans to days, days to items -----------------------------------------
@@ -80,7 +86,12 @@ def parse_session(item: dict) -> Span:
     if ended_at - started_at > sessions.MAX_LENGTH:
         # The projection finds a day's sessions by start time within 24 h before the day.
         raise Corrupt("session lasts more than 24 hours")
-    return Span(str(item.get("id", "")), subject_id, started_at, ended_at)
+    target_id, amount = item.get("target_id"), item.get("amount", 0)
+    if target_id is not None and (not isinstance(target_id, str) or not target_id):
+        raise Corrupt("session target_id is not an id")
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        raise Corrupt(f"session amount {str(amount)[:40]!r} is not a whole number >= 0")
+    return Span(str(item.get("id", "")), subject_id, started_at, ended_at, target_id, amount if target_id else 0)
 
 
 def split(span: Span, basis: Basis) -> dict[date, int]:
@@ -90,13 +101,23 @@ def split(span: Span, basis: Basis) -> dict[date, int]:
         raise Corrupt("session lies outside the supported calendar range") from None
 
 
+def add_span(totals: dict[date, DayTotal], span: Span, basis: Basis, only: set[date] | None = None) -> None:
+    """Add a session's seconds to each day it touches and its amount to the day of its start."""
+    shares = split(span, basis)
+    for day, seconds in shares.items():
+        if only is None or day in only:
+            totals.setdefault(day, DayTotal()).add(span.subject_id, seconds)
+    start_day = min(shares)  # a session has at least one second, so its start's day has a share
+    if span.target_id and span.amount and start_day in totals and (only is None or start_day in only):
+        totals[start_day].count(span.target_id, span.amount)
+
+
 def day_totals(spans: list[Span], basis: Basis, only: set[date] | None = None) -> dict[date, DayTotal]:
-    """Per study day: seconds, sessions touching it and seconds per subject (days with none left out)."""
+    """Per study day: seconds, sessions touching it, seconds per subject and amounts per target (days
+    with none left out)."""
     totals: dict[date, DayTotal] = {}
     for span in spans:
-        for day, seconds in split(span, basis).items():
-            if only is None or day in only:
-                totals.setdefault(day, DayTotal()).add(span.subject_id, seconds)
+        add_span(totals, span, basis, only)
     return totals
 
 
@@ -112,7 +133,7 @@ def clusters(days: set[date], gap: int = MERGE_GAP_DAYS) -> list[tuple[date, dat
 
 
 def day_item(user: str, day: date, total: DayTotal) -> dict:
-    return {
+    item = {
         **keys.key(user, keys.day_sk(day.isoformat())),
         "type": "day",
         "date": day.isoformat(),
@@ -120,14 +141,25 @@ def day_item(user: str, day: date, total: DayTotal) -> dict:
         "sessions": total.sessions,
         "by_subject": dict(sorted(total.by_subject.items())),
     }
+    if total.by_target:  # only days with material done carry it: days written before targets stay equal
+        item["by_target"] = dict(sorted(total.by_target.items()))
+    return item
+
+
+def _place(span: Span) -> tuple:
+    return span.subject_id, span.started_at, span.ended_at, span.target_id, span.amount
 
 
 def same_place(old: Span, new: Span) -> bool:
-    return (old.subject_id, old.started_at, old.ended_at) == (new.subject_id, new.started_at, new.ended_at)
+    return _place(old) == _place(new)
 
 
 def same_day(stored: dict | None, wanted: dict) -> bool:
-    return stored is not None and all(stored.get(k) == wanted[k] for k in ("total_seconds", "sessions", "by_subject"))
+    return (
+        stored is not None
+        and all(stored.get(k) == wanted[k] for k in ("total_seconds", "sessions", "by_subject"))
+        and stored.get("by_target", {}) == wanted.get("by_target", {})
+    )
 
 
 def counted(totals: dict[date, DayTotal] | dict[date, int], streak_min_minutes: int) -> set[date]:

@@ -19,6 +19,7 @@ from .aggregates import (
     Corrupt,
     DayTotal,
     Span,
+    add_span,
     basis_of,
     clusters,
     counted,
@@ -215,8 +216,7 @@ class _Batch:
         totals: dict[date, DayTotal] = {}
         for span in self._readable(user, list(items)):
             try:
-                for day, seconds in split(span, basis).items():
-                    totals.setdefault(day, DayTotal()).add(span.subject_id, seconds)
+                add_span(totals, span, basis)
             except Corrupt as error:
                 _log("projection.skipped_session", user=user, session=span.session_id, reason=str(error))
         self._sync_days(user, totals, self._days(user), None)

@@ -715,8 +715,22 @@ def test_a_learner_imports_a_file_from_settings_after_a_preview_in_parts_with_pr
 # -- accessibility, themes, keyboard ------------------------------------------------------------
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SCREEN_HEADINGS = {
-    "en-US": {"today": "Today", "log": "Log", "subjects": "Subjects", "stats": "Stats", "settings": "Settings"},
-    "ja-JP": {"today": "今日", "log": "記録", "subjects": "科目", "stats": "統計", "settings": "設定"},
+    "en-US": {
+        "today": "Today",
+        "log": "Log",
+        "subjects": "Subjects",
+        "stats": "Stats",
+        "targets": "Exam targets",
+        "settings": "Settings",
+    },
+    "ja-JP": {
+        "today": "今日",
+        "log": "記録",
+        "subjects": "科目",
+        "stats": "統計",
+        "targets": "試験の目標",
+        "settings": "設定",
+    },
 }
 
 
@@ -764,6 +778,14 @@ def test_every_screen_has_no_serious_accessibility_finding_in_both_languages_and
             "note": "review",
         }
         assert call_api(page, "POST", "v1/sessions", session)["status"] == 201
+        exam = {  # Today's card and the Targets screen's card, chart and form are checked too
+            "name": "JLPT N2",
+            "start_date": (now - timedelta(days=3)).date().isoformat(),
+            "due_date": (now + timedelta(days=30)).date().isoformat(),
+            "target_minutes": 1200,
+            "material": {"unit": "問", "total": 500},
+        }
+        assert call_api(page, "POST", "v1/targets", exam)["status"] == 201
         page.reload()
         assert page.evaluate("document.documentElement.dataset.theme") == scheme  # follows the device
         page.add_script_tag(path=str(AXE))
@@ -813,6 +835,8 @@ def test_keyboard_shortcuts_time_a_session_add_one_switch_screens_and_list_thems
     page.keyboard.press("2")
     expect(page.get_by_role("heading", level=1, name="Log")).to_be_visible()
     page.keyboard.press("5")
+    expect(page.get_by_role("heading", level=1, name="Exam targets")).to_be_visible()
+    page.keyboard.press("6")
     expect(page.get_by_role("heading", level=1, name="Settings")).to_be_visible()
     page.get_by_label("Appearance").focus()
     page.keyboard.press("1")  # typing into a field is not a shortcut

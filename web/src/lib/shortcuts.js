@@ -1,14 +1,14 @@
 // Keyboard shortcuts, as plain functions (tested in shortcuts.test.js): which key does what, and
 // when a key is the learner typing rather than a shortcut.
 
-export const SCREEN_KEYS = ['today', 'log', 'subjects', 'stats', 'settings'] // keys 1 to 5
+export const SCREEN_KEYS = ['today', 'log', 'subjects', 'stats', 'targets', 'settings'] // keys 1 to 6
 
 /** What the overlay lists, in order: [key, i18n key of what it does]. */
 export const SHORTCUTS = [
   ['s', 'shortcuts.timer'],
   ['k', 'shortcuts.skip'],
   ['n', 'shortcuts.new_session'],
-  ['1–5', 'shortcuts.screens'],
+  ['1–6', 'shortcuts.screens'],
   ['?', 'shortcuts.help'],
 ]
 

@@ -10,7 +10,8 @@ describe('commandFor', () => {
     expect(commandFor(key('N'))).toEqual({ name: 'new-session', screen: 'log' })
     expect(commandFor(key('?'))).toEqual({ name: 'help' })
     expect(commandFor(key('1'))).toEqual({ name: 'screen', screen: 'today' })
-    expect(commandFor(key('5'))).toEqual({ name: 'screen', screen: 'settings' })
+    expect(commandFor(key('5'))).toEqual({ name: 'screen', screen: 'targets' })
+    expect(commandFor(key('6'))).toEqual({ name: 'screen', screen: 'settings' })
   })
 
   it('ignores typing, modified keys, held keys and other keys', () => {
@@ -19,7 +20,7 @@ describe('commandFor', () => {
     expect(commandFor(key('s', { ctrlKey: true }))).toBeNull()
     expect(commandFor(key('s', { metaKey: true }))).toBeNull()
     expect(commandFor(key('s', { repeat: true }))).toBeNull()
-    expect(commandFor(key('6'))).toBeNull()
+    expect(commandFor(key('7'))).toBeNull()
     expect(commandFor(key('0'))).toBeNull()
     expect(commandFor(key('x'))).toBeNull()
   })

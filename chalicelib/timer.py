@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from . import focus, keys, sessions, settings, subjects
+from . import focus, keys, sessions, settings, subjects, targets
 from .errors import BadRequest, Conflict, NotFound
 from .ids import new_id
 from .instants import format_instant, now, parse_instant
@@ -171,8 +171,11 @@ def stop(store: Store, user: str, body: TimerStop) -> Session | FocusStopped:
     running = _running(store, user)
     started = parse_instant(running["started_at"])
     moment = now()
-    # A timer stopped within its first second still records one second of study.
+    # A timer stopped within its first second still records one second of study, also when the client
+    # sends the moment it was pressed (instants are whole seconds: start and stop may fall in one).
     ended = body.ended_at or max(moment, started + timedelta(seconds=1))
+    if ended == started:
+        ended = started + timedelta(seconds=1)
     try:
         sessions.check_times(started, ended, moment)
     except BadRequest as error:
@@ -180,16 +183,34 @@ def stop(store: Store, user: str, body: TimerStop) -> Session | FocusStopped:
         raise
     note = running.get("note", "") if body.note is None else body.note
     stamp = format_instant(moment)
+    subject_id = running["subject_id"]
     if running.get("mode") == "focus":
         blocks = focus.work_blocks(schedule_of(running), ended)
+        # Every block counts for the target; the amount goes on the last one. The blocks lie between the
+        # first and the last start, so checking both checks every block's study day.
+        linked = targets.check_link(store, user, subject_id, blocks[0][0] if blocks else started, body.target_id, None)
+        closing = targets.check_link(
+            store, user, subject_id, blocks[-1][0] if blocks else started, body.target_id, body.amount
+        )
         items = [
             sessions.build_item(
-                user, f"{running['id']}-{n}", running["subject_id"], s, e, note, [], 1, stamp, focus=True
+                user,
+                f"{running['id']}-{n}",
+                subject_id,
+                s,
+                e,
+                note,
+                [],
+                1,
+                stamp,
+                focus=True,
+                **(closing if n == len(blocks) else linked),
             )
             for n, (s, e) in enumerate(blocks, start=1)
         ]
     else:
-        items = [sessions.build_item(user, new_id(), running["subject_id"], started, ended, note, [], 1, stamp)]
+        link = targets.check_link(store, user, subject_id, started, body.target_id, body.amount)
+        items = [sessions.build_item(user, new_id(), subject_id, started, ended, note, [], 1, stamp, **link)]
     # Beyond one transaction (a day of 1-minute blocks), the earliest blocks are written first: their ids
     # derive from the timer and their content from its schedule, so a retried stop writes them again, equal.
     early, last = items[:-_BLOCKS_PER_TRANSACTION], items[-_BLOCKS_PER_TRANSACTION:]

@@ -310,3 +310,56 @@ def test_the_openapi_document_carries_the_focus_contract(client):
     assert "focus_opt_out" in schemas["Subject"]["properties"] and "focus" in schemas["Session"]["properties"]
     paths = openapi.document()["paths"]
     assert "post" in paths["/v1/timer/skip"] and "post" in paths["/v1/timer/extend"]
+
+
+# -- a stop counting for an exam target ----------------------------------------------------------------
+def a_target(api, subject, **fields) -> dict:
+    today = moment().date()
+    status, body = api.post(
+        "/v1/targets",
+        {
+            "name": "Entrance exam",
+            "start_date": (today - timedelta(days=2)).isoformat(),
+            "due_date": (today + timedelta(days=30)).isoformat(),
+            "target_minutes": 3000,
+            "subject_ids": [subject["id"]],
+            **fields,
+        },
+    )
+    assert status == 201, body
+    return body
+
+
+def test_a_stopwatch_stop_counts_its_session_and_amount_for_a_target(api, subject):
+    goal = a_target(api, subject, material={"unit": "pages", "total": 300})
+    api.post("/v1/timer/start", {"subject_id": subject["id"], "started_at": iso(moment() - timedelta(minutes=40))})
+    status, session = api.post("/v1/timer/stop", {"target_id": goal["id"], "amount": 12})
+    assert status == 201 and (session["target_id"], session["amount"]) == (goal["id"], 12)
+
+
+def test_a_focus_stop_links_every_block_and_puts_the_amount_on_the_last(api, subject):
+    goal = a_target(api, subject, material={"unit": "問", "total": 500})
+    started, _ = start_focus(api, subject, 62)
+    _, stopped = api.post(
+        "/v1/timer/stop", {"ended_at": iso(started + timedelta(minutes=60)), "target_id": goal["id"], "amount": 30}
+    )
+    assert [(s["target_id"], s["amount"]) for s in stopped["sessions"]] == [(goal["id"], None), (goal["id"], 30)]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"target_id": "missing"}, "target_id"), ({"amount": 3}, "amount"), ({"target_id": None, "amount": 1}, "amount")],
+)
+@pytest.mark.parametrize("mode", ["stopwatch", "focus"])
+def test_a_stop_with_a_bad_link_is_a_400_and_the_timer_keeps_running(api, subject, body, field, mode):
+    start_focus(api, subject, 30) if mode == "focus" else api.post("/v1/timer/start", {"subject_id": subject["id"]})
+    status, error = api.post("/v1/timer/stop", body)
+    assert status == 400 and error["error"]["details"][0]["field"] == field
+    assert api.get("/v1/timer")[0] == 200 and api.get("/v1/sessions")[1]["items"] == []
+
+
+def test_an_amount_for_a_target_without_material_is_refused_at_stop(api, subject):
+    goal = a_target(api, subject)
+    api.post("/v1/timer/start", {"subject_id": subject["id"]})
+    status, error = api.post("/v1/timer/stop", {"target_id": goal["id"], "amount": 5})
+    assert status == 400 and error["error"]["details"][0]["field"] == "amount"

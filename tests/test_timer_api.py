@@ -91,3 +91,11 @@ def test_a_start_a_few_minutes_ahead_of_the_server_clock_is_accepted(api, subjec
     ahead = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=4)
     status, running = api.post("/v1/timer/start", {"subject_id": subject["id"], "started_at": iso(ahead)})
     assert status == 201 and running["started_at"] == iso(ahead)
+
+
+def test_a_stop_pressed_in_the_same_second_as_the_start_records_one_second(api, subject):
+    # The web client sends the moment of each press; both fall in one whole second when pressed quickly.
+    pressed = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    api.post("/v1/timer/start", {"subject_id": subject["id"], "started_at": iso(pressed)})
+    status, session = api.post("/v1/timer/stop", {"ended_at": iso(pressed)})
+    assert status == 201 and session["duration_seconds"] == 1

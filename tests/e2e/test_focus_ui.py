@@ -169,6 +169,43 @@ def test_a_forgotten_timer_ends_when_the_learner_was_last_active(browser, base_u
         context.close()
 
 
+def test_a_timer_stopped_for_an_exam_target_counts_its_study_and_pages(browser, base_url):  # noqa: F811
+    context = browser.new_context(viewport=DESKTOP, locale="en-US", base_url=base_url, service_workers="block")
+    page = context.new_page()
+    try:
+        sign_in(page, "target-timer")
+        add_subject(page, "Chemistry")
+        today = datetime.now(UTC).date()
+        created = call_api(
+            page,
+            "POST",
+            "v1/targets",
+            {
+                "name": "Mock exam",
+                "start_date": (today - timedelta(days=2)).isoformat(),
+                "due_date": (today + timedelta(days=20)).isoformat(),
+                "target_minutes": 600,
+                "material": {"unit": "pages", "total": 200},
+            },
+        )
+        assert created["status"] == 201, created
+        page.reload()
+        page.get_by_role("button", name="Start", exact=True).click()
+        page.get_by_label("Counts for target").select_option(label="Mock exam")
+        page.get_by_label("Amount (pages)").fill("14")
+        page.get_by_role("button", name="Stop", exact=True).click()
+        (session,) = written_sessions(page, 1)
+        assert (session["target_id"], session["amount"]) == (created["body"]["id"], 14)
+        deadline = time.monotonic() + 15  # the projection counts it within a second or two
+        while (progress := call_api(page, "GET", f"v1/targets/{created['body']['id']}")["body"]["progress"])[
+            "material_done"
+        ] != 14:
+            assert time.monotonic() < deadline, progress
+            time.sleep(0.3)
+    finally:
+        context.close()
+
+
 def written_sessions(page, count: int) -> list[dict]:
     """The server's sessions once ``count`` are there: the screen shows a stop before the server answers it."""
     deadline = time.monotonic() + 10

@@ -30,10 +30,19 @@ function sessionsOf(timer, ended) {
   return workBlocks(scheduleOf(timer), ended).map(([s, e]) => ({ ...base, focus: true, started_at: iso(s), ended_at: iso(e) }))
 }
 
-/** Stops `timer` at `ended` (default now: a forgotten timer ends when the learner says). */
-export function stopTimer(timer, sent, ended = Date.now()) {
+/**
+ * Stops `timer` at `ended` (default now: a forgotten timer ends when the learner says). `link`
+ * ({ target_id, amount }) counts the study for an exam target; a focus timer's amount is its last block's.
+ */
+export function stopTimer(timer, sent, ended = Date.now(), link = {}) {
+  const fields = Object.fromEntries(Object.entries(link).filter(([, value]) => value !== null && value !== undefined))
   const sessions = timer ? sessionsOf(timer, ended) : []
-  return submit('POST', 'v1/timer/stop', { ended_at: iso(ended) }, { kind: 'timer-stop', sessions }, { sent })
+  const linked = sessions.map((session, n) => ({
+    ...session,
+    ...(fields.target_id ? { target_id: fields.target_id } : {}),
+    ...(n === sessions.length - 1 && fields.amount !== undefined ? { amount: fields.amount } : {}),
+  }))
+  return submit('POST', 'v1/timer/stop', { ended_at: iso(ended), ...fields }, { kind: 'timer-stop', sessions: linked }, { sent })
 }
 
 /** End the focus timer's phase now and begin the next. */

@@ -63,8 +63,8 @@ export function useTimer(alongside = async () => () => {}) {
     await afterward(await startTimer(fields, keep, focus))
   }
 
-  async function stop(ended = Date.now()) {
-    await afterward(await stopTimer(timer.value, () => { known.value = null }, ended))
+  async function stop(ended = Date.now(), link = {}) {
+    await afterward(await stopTimer(timer.value, () => { known.value = null }, ended, link))
   }
 
   async function skip() {

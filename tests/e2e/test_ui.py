@@ -497,6 +497,17 @@ def under_the_worker(page) -> None:
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
+def eventually(probe, done, seconds: float, what: str):
+    """``probe()`` once ``done(value)`` holds, polled in real time: what the page does after a click or a
+    timer (a notification shown, a write answered, a projection updated) lands a moment later. Fails with
+    the last value and ``what`` was awaited when ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    while not done(value := probe()):
+        assert time.monotonic() < deadline, f"{what} within {seconds} s; last seen: {value!r}"
+        time.sleep(0.2)
+    return value
+
+
 def sessions_on_server(page) -> list[dict]:
     listed = call_api(page, "GET", "v1/sessions?limit=200", None)
     assert listed["status"] == 200, listed

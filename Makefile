@@ -71,10 +71,12 @@ bench: setup web
 	$(BIN)/python bench/run.py
 
 # `chalice package` for STAGE merged with infra/ into out/STAGE (sam.yaml + deployment.zip with
-# compiled bytecode); offline: needs a region, no credentials. Deploy it: docs/deployment.md.
+# compiled bytecode); offline: needs a region, no credentials. Deploy it: docs/deployment.md. The Python
+# that runs it is the Lambda runtime: from a .venv of another Python it stops and says how to rebuild it.
 STAGE ?= prod
 .PHONY: package bench-package
 package: setup web
+	$(BIN)/python -m studytracker infra runtime
 	rm -rf out/$(STAGE)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage $(STAGE) \
 		--merge-template infra/sam-merge-$(STAGE).yaml out/$(STAGE)

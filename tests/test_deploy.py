@@ -208,6 +208,18 @@ def test_the_lambda_runtime_is_the_python_that_runs_chalice(packaged):
     assert runtimes == {f"python{sys.version_info.major}.{sys.version_info.minor}"}
 
 
+def test_make_package_refuses_a_python_other_than_the_stages_runtime():
+    """chalice would silently deploy whichever Python runs it: 3.11 is past Lambda's deprecation date."""
+    assert infra.runtime_problem(tuple(int(n) for n in infra.LAMBDA_PYTHON.split("."))) is None
+    problem = infra.runtime_problem((3, 11))
+    assert problem and "python3.11" in problem and f"PYTHON=python{infra.LAMBDA_PYTHON}" in problem
+    checked = subprocess.run(
+        [sys.executable, "-m", "studytracker", "infra", "runtime"], cwd=ROOT, capture_output=True, text=True
+    )
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert checked.returncode == (0 if running == infra.LAMBDA_PYTHON else 1), checked.stderr
+
+
 def test_prod_traces_the_api_path_sampled_at_its_stage_and_dev_traces_nothing(packaged):
     """Prod traces the functions a request runs, and API Gateway makes the sampling decision (the
     rule's, not Lambda's fixed first-request-each-second); background functions are not traced."""
@@ -436,6 +448,4 @@ def test_buildspec_tests_then_packages_then_deploys_the_stage_its_environment_na
     assert order == sorted(order)
     deploy = next(c for c in commands if c.startswith("aws cloudformation deploy"))
     assert "--stack-name studytracker-$DEPLOY_STAGE" in deploy and "CAPABILITY_AUTO_EXPAND" in deploy
-    assert (
-        spec["phases"]["install"]["runtime-versions"]["python"] == f"{sys.version_info.major}.{sys.version_info.minor}"
-    )
+    assert spec["phases"]["install"]["runtime-versions"]["python"] == infra.LAMBDA_PYTHON  # packages what it deploys

@@ -30,6 +30,7 @@ from .config import (
     API_THROTTLE,
     APP,
     BACKUP_PREFIX,
+    LAMBDA_PYTHON,
     OUTPUT_ENV,
     STAGE_PARAMETERS,
     STAGES,
@@ -59,7 +60,7 @@ from .grants import (
     grants_for,
     policy_document,
 )
-from .package import add_bytecode, bytecode
+from .package import add_bytecode, bytecode, check_runtime, runtime_problem
 from .render import render, rendered, to_json, to_yaml
 from .stacks import (
     deploy,
@@ -77,6 +78,7 @@ __all__ = [
     "ROOT",
     "API_STAGE",
     "API_THROTTLE",
+    "LAMBDA_PYTHON",
     "APP",
     "ARN_TEMPLATES",
     "BACKUP_PREFIX",
@@ -90,6 +92,8 @@ __all__ = [
     "STREAM_SOURCE",
     "add_bytecode",
     "bytecode",
+    "check_runtime",
+    "runtime_problem",
     "camel",
     "cfn_name",
     "cfn_policy_document",
@@ -146,6 +150,8 @@ def register(commands) -> None:
     )
     finish_cmd.add_argument("--stage", required=True, choices=STAGES)
     finish_cmd.set_defaults(run=lambda args: finish(args.stage))
+    runtime_cmd = actions.add_parser("runtime", help="exit 1 unless this Python is the stages' Lambda runtime")
+    runtime_cmd.set_defaults(run=lambda args: check_runtime())
     bytecode_cmd = actions.add_parser("bytecode", help="add compiled bytecode to a chalice package's deployment.zip")
     bytecode_cmd.add_argument("zip", type=Path)
     bytecode_cmd.set_defaults(run=lambda args: bytecode(args.zip))

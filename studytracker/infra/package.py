@@ -5,6 +5,26 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .config import LAMBDA_PYTHON
+
+
+def runtime_problem(version: tuple[int, int]) -> str | None:
+    """Why packaging under Python ``version`` would deploy the wrong Lambda runtime, or None."""
+    running = f"{version[0]}.{version[1]}"
+    if running == LAMBDA_PYTHON:
+        return None
+    return (
+        f"chalice package would deploy the python{running} Lambda runtime (it uses the Python that runs it); "
+        f"the stages run on python{LAMBDA_PYTHON} (docs/deployment.md, Runtime). "
+        f"Package from a Python {LAMBDA_PYTHON} venv: rm -rf .venv && make package PYTHON=python{LAMBDA_PYTHON}"
+    )
+
+
+def check_runtime() -> int:
+    problem = runtime_problem(sys.version_info[:2])
+    print(problem or f"Python {LAMBDA_PYTHON}: the stages' Lambda runtime", file=sys.stderr if problem else sys.stdout)
+    return 1 if problem else 0
+
 
 def add_bytecode(zip_path: Path) -> int:
     """Compile the package's modules into it: Lambda's code directory is read-only, so without

@@ -8,7 +8,7 @@ import re
 
 from test_backup import cli  # noqa: F401  (a fixture)
 
-from studytracker import drill
+from studytracker import ddblocal, drill
 
 
 def test_the_drill_prints_rto_and_rpo_and_cleans_up(dynamodb, table, cli, capsys, tmp_path):
@@ -38,3 +38,31 @@ def test_a_drill_on_an_existing_table_only_reads_it(dynamodb, table, api, cli, c
     assert "statistics of 1 learners answer as before" in out and "RTO" in out
     assert dynamodb.scan(TableName=table, ConsistentRead=True)["Items"] == before
     assert table in dynamodb.list_tables()["TableNames"]
+
+
+def test_a_drill_restores_into_another_engine_when_asked(dynamodb, table, cli, capsys, tmp_path):
+    """A second DynamoDB Local stands for a fresh table in AWS: the lost table's engine is not slowed by it."""
+    from studytracker import localenv
+
+    port = localenv.free_port()
+    engine = ddblocal.start(port, None, tmp_path / "second.log")
+    try:
+        ddblocal.wait_ready(port, engine)
+        second = ddblocal.client(port)
+        endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+        tables_before = set(dynamodb.list_tables()["TableNames"])
+        args = ("drill", "--endpoint", endpoint, "--items", 400, "--to", tmp_path / "backups", "--keep")
+        assert cli(*args, "--restore-endpoint", localenv.endpoint(port)) == 0
+        out = capsys.readouterr().out
+        assert "verified item for item" in out and "statistics of 1 learners answer as before" in out, out
+        (restored,) = second.list_tables()["TableNames"]
+        assert restored.startswith("drill-restored-")
+        assert restored not in dynamodb.list_tables()["TableNames"]
+        assert second.scan(TableName=restored, Select="COUNT")["Count"] == drill.ITEMS_PER_LEARNER
+        assert {t for t in dynamodb.list_tables()["TableNames"] if t not in tables_before} == {
+            restored.replace("restored", "source")
+        }
+        dynamodb.delete_table(TableName=restored.replace("restored", "source"))  # --keep kept it
+    finally:
+        engine.terminate()
+        engine.wait(timeout=10)

@@ -91,3 +91,83 @@ def test_a_learner_sets_an_exam_target_studies_for_it_and_sees_the_forecast(page
     expect(card.get_by_test_id("target-forecast")).to_have_text(re.compile(r"^予測: .+ に達成$"))
     shoot(page, "targets-ja")
     assert page.problems == []
+
+
+def test_a_learner_edits_a_target_and_a_change_from_another_device_first_is_explained(page):  # noqa: F811
+    sign_in(page, f"edit-{uuid.uuid4().hex[:8]}")
+    today = datetime.now(UTC).date()
+    made = call_api(
+        page,
+        "POST",
+        "v1/targets",
+        {"name": "TOEIC 800", "due_date": (today + timedelta(days=20)).isoformat(), "target_minutes": 600},
+    )
+    assert made["status"] == 201, made
+    target_id = made["body"]["id"]
+    patches = []  # the UI's PATCHes of this target (the first sign-in may also PATCH /v1/me)
+
+    def note_patch(request):
+        if request.method == "PATCH" and f"/v1/targets/{target_id}" in request.url:
+            patches.append(request)
+
+    page.on("request", note_patch)
+    page.reload()
+    open_screen(page, "Targets", "Exam targets")
+
+    # Cancel sends nothing and leaves the card as it was.
+    page.get_by_role("button", name="Edit TOEIC 800").click()
+    form = page.get_by_role("form", name="Edit TOEIC 800")
+    expect(form.get_by_label("Exam or target name")).to_be_focused()
+    expect(form.get_by_label("Study time to reach (minutes)")).to_have_value("600")
+    form.get_by_label("Exam or target name").fill("Never saved")
+    form.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("article", name="TOEIC 800")).to_be_visible()
+    expect(page.get_by_role("button", name="Edit TOEIC 800")).to_be_focused()
+    assert patches == []
+
+    # Only the changed fields go to the server, which keeps them; the card shows them.
+    due = today + timedelta(days=40)
+    page.get_by_role("button", name="Edit TOEIC 800").click()
+    form.get_by_label("Exam or target name").fill("TOEIC 900")
+    form.get_by_label("Exam date (due)").fill(due.isoformat())
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("button", name="Edit TOEIC 900")).to_be_focused()
+    assert [request.post_data_json for request in patches] == [{"name": "TOEIC 900", "due_date": due.isoformat()}]
+    stored = call_api(page, "GET", f"v1/targets/{target_id}")["body"]
+    days_left = stored["progress"]["days_left"]
+    expect(page.get_by_role("article", name="TOEIC 900")).to_contain_text(f"{days_left} days left")
+    assert (stored["name"], stored["due_date"], stored["target_minutes"], stored["version"]) == (
+        "TOEIC 900",
+        due.isoformat(),
+        600,
+        2,
+    )
+
+    # A past date is refused with the field named, as on creation.
+    page.get_by_role("button", name="Edit TOEIC 900").click()
+    form = page.get_by_role("form", name="Edit TOEIC 900")
+    form.get_by_label("Exam date (due)").fill((today - timedelta(days=3)).isoformat())
+    form.get_by_role("button", name="Save").click()
+    expect(form.get_by_role("alert")).to_contain_text("due_date: must be a study day after today")
+    form.get_by_role("button", name="Cancel").click()
+
+    # Another device changes the target behind this screen's back: saving here is refused and says what to do.
+    page.get_by_role("button", name="Edit TOEIC 900").click()
+    assert call_api(page, "PATCH", f"v1/targets/{target_id}", {"target_minutes": 900})["status"] == 200
+    form.get_by_label("Exam or target name").fill("TOEIC 950")
+    form.get_by_role("button", name="Save").click()
+    expect(form.get_by_role("alert")).to_contain_text(
+        "Another device changed this target after it was loaded here, so your change was not saved. "
+        "Reload the target and try again."
+    )
+    assert call_api(page, "GET", f"v1/targets/{target_id}")["body"]["name"] == "TOEIC 900"
+    shoot(page, "target-edit-stale-en")
+    form.get_by_role("button", name="Reload target").click()
+    expect(form.get_by_label("Study time to reach (minutes)")).to_have_value("900")
+    expect(form.get_by_role("alert")).to_have_count(0)
+    form.get_by_label("Exam or target name").fill("TOEIC 950")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("article", name="TOEIC 950")).to_contain_text("Studied 0m of 15h")
+    stored = call_api(page, "GET", f"v1/targets/{target_id}")["body"]
+    assert (stored["name"], stored["target_minutes"], stored["version"]) == ("TOEIC 950", 900, 4)
+    assert page.problems == []

@@ -16,6 +16,17 @@ async function online(call) {
   }
 }
 
+/** A write naming the target's version: a 409 (another device changed it first) says what to do,
+ * in the learner's language, instead of the server's English. */
+async function versioned(call) {
+  try {
+    return await online(call)
+  } catch (error) {
+    if (error.status === 409) throw new ApiError(409, { error: { code: error.code, message: t('target.changed') } })
+    throw error
+  }
+}
+
 export function listTargets() {
   return listAll('v1/targets')
 }
@@ -25,11 +36,11 @@ export function createTarget(fields) {
 }
 
 export function updateTarget(target, changes) {
-  return online(() => api(`v1/targets/${target.id}`, { method: 'PATCH', body: changes, version: target.version }))
+  return versioned(() => api(`v1/targets/${target.id}`, { method: 'PATCH', body: changes, version: target.version }))
 }
 
 export function archiveTarget(target) {
-  return online(() => api(`v1/targets/${target.id}`, { method: 'DELETE', version: target.version }))
+  return versioned(() => api(`v1/targets/${target.id}`, { method: 'DELETE', version: target.version }))
 }
 
 export function restoreTarget(target) {

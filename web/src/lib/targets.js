@@ -1,5 +1,6 @@
 // Exam targets, pure: which targets a session may count for, the chart's series (cumulative study
-// against the required line and the pace), and the words for where a target stands.
+// against the required line and the pace), the words for where a target stands, and the target
+// form's fields as the API takes them.
 
 import { addDays, daysBetween } from './dates.js'
 
@@ -61,4 +62,40 @@ export function countdown(progress, startDate) {
   if (progress.days_left === 0) return ['target.past_due', {}]
   if (progress.days_left === 1) return ['target.due_today', {}]
   return ['target.days_left', { days: progress.days_left }]
+}
+
+/** The target form's fields for editing `target`: no subjects is none ticked, the material a unit and a total. */
+export function formFields(target) {
+  return {
+    name: target.name,
+    due_date: target.due_date,
+    start_date: target.start_date,
+    target_minutes: target.target_minutes,
+    subject_ids: [...(target.subject_ids ?? [])],
+    unit: target.material?.unit ?? '',
+    total: target.material?.total ?? '',
+  }
+}
+
+/** The form's fields as the API takes them: none ticked is null (every subject counts), neither a
+ * unit nor a total is no material (null). The name's spaces are tidied as the server tidies them. */
+export function targetBody(fields) {
+  return {
+    name: fields.name.replace(/\s+/g, ' ').trim(),
+    due_date: fields.due_date,
+    start_date: fields.start_date,
+    target_minutes: Number(fields.target_minutes),
+    subject_ids: fields.subject_ids.length ? [...fields.subject_ids] : null,
+    material: fields.unit || fields.total ? { unit: fields.unit, total: Number(fields.total) } : null,
+  }
+}
+
+/** The PATCH body for what the learner changed in the form: only the fields that differ from `target`
+ * (subjects compared as a set), so an untouched past due date is not checked again. */
+export function targetChanges(target, fields) {
+  const before = targetBody(formFields(target))
+  const same = (name, value) => name === 'subject_ids'
+    ? JSON.stringify(value && [...value].sort()) === JSON.stringify(before[name] && [...before[name]].sort())
+    : JSON.stringify(value) === JSON.stringify(before[name])
+  return Object.fromEntries(Object.entries(targetBody(fields)).filter(([name, value]) => !same(name, value)))
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { burnUp, countdown, eligibleTargets, secondsByDay, standing } from './targets.js'
+import {
+  burnUp, countdown, eligibleTargets, formFields, secondsByDay, standing, targetBody, targetChanges,
+} from './targets.js'
 
 const progress = (fields) => ({
   today: '2024-05-03', studied_minutes: 0, remaining_minutes: 100, days_left: 5,
@@ -69,5 +71,38 @@ describe('standing and countdown', () => {
     expect(countdown(progress({ days_left: 1 }), '2024-05-01')).toEqual(['target.due_today', {}])
     expect(countdown(progress({ days_left: 0 }), '2024-05-01')).toEqual(['target.past_due', {}])
     expect(countdown(progress({}), '2024-05-05')).toEqual(['target.starts', { days: 2 }])
+  })
+})
+
+describe('targetChanges', () => {
+  const book = target({
+    name: 'TOEIC 800', subject_ids: ['english', 'reading'], material: { unit: 'pages', total: 300 }, version: 3,
+  })
+  const edited = (fields) => ({ ...formFields(book), ...fields })
+
+  it('sends nothing when nothing changed, whatever the order the subjects were ticked in', () => {
+    expect(targetChanges(book, formFields(book))).toEqual({})
+    expect(targetChanges(book, edited({ subject_ids: ['reading', 'english'], name: ' TOEIC  800 ' }))).toEqual({})
+    const plain = target({ name: 'Kanji' })
+    expect(targetChanges(plain, formFields(plain))).toEqual({})
+  })
+
+  it('sends only the changed fields, numbers as numbers', () => {
+    expect(targetChanges(book, edited({ name: 'TOEIC 900', due_date: '2024-06-01' })))
+      .toEqual({ name: 'TOEIC 900', due_date: '2024-06-01' })
+    expect(targetChanges(book, edited({ target_minutes: '1200', start_date: '2024-05-02' })))
+      .toEqual({ target_minutes: 1200, start_date: '2024-05-02' })
+    expect(targetChanges(book, edited({ total: 250 }))).toEqual({ material: { unit: 'pages', total: 250 } })
+  })
+
+  it('sends null to count every subject again or to remove the material', () => {
+    expect(targetChanges(book, edited({ subject_ids: [] }))).toEqual({ subject_ids: null })
+    expect(targetChanges(book, edited({ unit: '', total: '' }))).toEqual({ material: null })
+    const plain = target({ name: 'Kanji' })
+    expect(targetChanges(plain, { ...formFields(plain), subject_ids: ['english'] })).toEqual({ subject_ids: ['english'] })
+  })
+
+  it('leaves a half-filled material to the server, which names the field', () => {
+    expect(targetBody(edited({ total: '' })).material).toEqual({ unit: 'pages', total: 0 })
   })
 })

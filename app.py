@@ -328,10 +328,12 @@ def revoke_token(token_id):
 # (about 15 ms of imports together, `python -X importtime -c "import app"`).
 @app.route("/v1/export", authorizer=authorizer)
 def export_data():
-    from chalicelib import export
+    from chalicelib import download_links, export
 
     query = http.parse_query(request(), export.ExportQuery)
-    return http.download(export.build(store(), caller(), query.format))
+    made = export.build(store(), caller(), query.format)
+    link = download_links.link_if_too_large(made, caller(), runtime.s3_client)  # None: answered inline
+    return http.download(made, link, query.delivery)
 
 
 @app.route("/v1/imports", methods=["POST"], content_types=["text/csv"], authorizer=authorizer)

@@ -25,7 +25,13 @@ def cors_config():
     origin = cors_origin()
     if origin is None:
         return None
-    return CORSConfig(allow_origin=origin, allow_headers=["If-Match", "Idempotency-Key"], max_age=600)
+    # The web UI tells an export file (an attachment) from its download link by Content-Disposition.
+    return CORSConfig(
+        allow_origin=origin,
+        allow_headers=["If-Match", "Idempotency-Key"],
+        expose_headers=["Content-Disposition"],
+        max_age=600,
+    )
 
 
 def with_cors(response, config):

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import Field
+
 from . import keys, settings, subjects
 from .instants import format_instant, now
 from .models import Request, Session, TargetFields
@@ -40,6 +42,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 class ExportQuery(Request):
     format: Literal["json", "csv"] = "json"
+    delivery: Literal["redirect", "link"] = Field(
+        "redirect",
+        description="for an export too large to answer inline: `redirect` answers 303 to the file's download "
+        "link, `link` answers 200 with the link as JSON (for a browser, which must not send its token to S3)",
+    )
 
 
 @dataclass

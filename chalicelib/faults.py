@@ -26,6 +26,7 @@ RETRYABLE_CODES = frozenset(
         "ServiceUnavailable",
         "SlowDown",
         "TransactionInProgressException",
+        "RequestTimeout",  # S3 (a 400): the upload's connection stalled; the same PUT succeeds on a retry
     }
 )
 

@@ -20,6 +20,7 @@ from .errors import AppError, BadRequest, PayloadTooLarge
 from .store import Store
 
 if TYPE_CHECKING:
+    from .download_links import DownloadLink
     from .export import Export
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -111,8 +112,15 @@ def static(asset: tuple[int, dict, bytes]) -> Response:
     return Response(body=body.decode("utf-8"), status_code=status, headers=headers)
 
 
-def download(export: Export) -> Response:
-    """An export as a file to save, never cached (it holds the learner's data)."""
+def download(export: Export, link: DownloadLink | None = None, delivery: str = "redirect") -> Response:
+    """An export as a file to save, never cached (it holds the learner's data); one too large to answer
+    inline as its download link: a 303 to it (curl -L and API clients get the file), or with
+    ``delivery="link"`` a 200 (a browser then opens the link itself, without its token)."""
+    if link is not None:
+        headers = {"Cache-Control": "no-store"}  # the link is a credential for a quarter of an hour
+        if delivery == "link":
+            return ok(link, headers=headers)
+        return ok(link, 303, {**headers, "Location": link.download_url})
     return Response(
         body=export.body,
         status_code=200,

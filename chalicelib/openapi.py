@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import export, idempotency, signin, stats_models, tokens
+from . import download_links, export, idempotency, signin, stats_models, tokens
 from .imports import models as import_models
 from .models import (
     Error,
@@ -72,6 +72,7 @@ class Operation:
     body_media: str = "application/json"  # any other media type takes a string body (e.g. text/csv)
     media: str = "application/json"  # of the success response; any other is a string (text/html, */*)
     also_answers: tuple[str, ...] = ()  # other media types of the success response, as strings
+    see_other: Any = None  # a model for the body of a 303, whose Location is where to GET the result
     error_media: str = "application/json"  # the web UI's 404 is a page, not an Error
     path_schema: Any = None  # of the path parameters; default: a server-chosen id
     query: Any = None  # a model whose fields are the query parameters
@@ -240,10 +241,12 @@ ROUTES: dict[tuple[str, str], Operation] = {
     ),
     # export and imports
     ("GET", "/v1/export"): Operation(
-        "All your data: JSON (settings, subjects, targets, sessions) or CSV (one row a session)",
-        ExportDocument,
+        "All your data: JSON (settings, subjects, targets, sessions) or CSV (one row a session); above about "
+        "6 MB, its download link (303, or 200 with `delivery=link`)",
+        ExportDocument | download_links.DownloadLink,
         query=export.ExportQuery,
         also_answers=("text/csv",),
+        see_other=download_links.DownloadLink,
         tag="export",
     ),
     ("POST", "/v1/imports"): Operation(
@@ -364,7 +367,7 @@ def _operation(method: str, path: str, operation: Operation, schemas: dict) -> d
         }
     if found := links(method, path, operation):
         success["links"] = found
-    responses = {str(operation.status): success}
+    responses = {str(operation.status): success, **_see_other(method, path, operation, schemas)}
     for status in error_statuses(path, operation, method):
         schema: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
         if status == 401:
@@ -389,6 +392,19 @@ def _operation(method: str, path: str, operation: Operation, schemas: dict) -> d
             "content": {operation.body_media: {"schema": schemas[("body", method, path)]}},
         }
     return result
+
+
+def _see_other(method: str, path: str, operation: Operation, schemas: dict) -> dict:
+    if operation.see_other is None:
+        return {}
+    return {
+        "303": {
+            "description": "Too large to answer inline: the file is at `Location` (a presigned URL, valid for "
+            "15 minutes; send no Authorization header there). The body says the same.",
+            "headers": {"Location": {"required": True, "schema": {"type": "string", "format": "uri"}}},
+            "content": {"application/json": {"schema": schemas[("see_other", method, path)]}},
+        }
+    }
 
 
 # A write that answers an item, and the collection whose item routes take that item's id.
@@ -432,6 +448,8 @@ def document() -> dict:
             inputs.append((("response", method, path), "serialization", TypeAdapter(operation.response)))
         if operation.body is not None:
             inputs.append((("body", method, path), "validation", TypeAdapter(operation.body)))
+        if operation.see_other is not None:
+            inputs.append((("see_other", method, path), "serialization", TypeAdapter(operation.see_other)))
     generated, definitions = TypeAdapter.json_schemas(inputs, ref_template="#/components/schemas/{model}")
     schemas = {key: schema for (key, _mode), schema in generated.items()}
     paths: dict = {}

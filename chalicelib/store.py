@@ -465,9 +465,10 @@ CLIENT_PROFILES: dict[str, dict[str, Any]] = {
 }
 
 
-def make_client(service: str = "dynamodb", profile: str = "request", endpoint_url: str | None = None):
-    """A boto3 client with the profile's timeouts and retry budget; the local stage points it at
-    DynamoDB Local through the standard env vars (``endpoint_url``, for an operator's tool, overrides them)."""
+def make_client(service: str = "dynamodb", profile: str = "request", endpoint_url: str | None = None, **settings: Any):
+    """A boto3 client with the profile's timeouts and retry budget (``settings``: more of botocore's
+    Config); the local stage points it at DynamoDB Local through the standard env vars (``endpoint_url``,
+    for an operator's tool, overrides them)."""
     import boto3
     from botocore.config import Config
 
@@ -477,5 +478,6 @@ def make_client(service: str = "dynamodb", profile: str = "request", endpoint_ur
         connect_timeout=limits["connect_timeout"],
         read_timeout=limits["read_timeout"],
         retries={"total_max_attempts": limits["total_max_attempts"], "mode": "standard"},
+        **settings,
     )
     return boto3.client(service, region_name=region, config=config, endpoint_url=endpoint_url)

@@ -9,6 +9,9 @@ handler's name). Threads started while a function runs act for it, as in Lambda,
 process holds the function's role. Calls outside any function (fixtures, test setup) are not
 recorded: they are not the functions'.
 
+A presigned URL counts as the call it signs (botocore fires the same hook while signing): S3 checks
+the signer's role when the URL is used, so the export's download link needs s3:GetObject.
+
 A call becomes IAM needs: (action, ARN template) pairs whose ``{table}``/``{bucket}`` stand for the
 stage's table and bucket, so test_iam.py can check them against every stage's policy.
 """

@@ -72,6 +72,8 @@ def test_configured_origin_is_allowed_on_answers_errors_and_preflight(app_with_c
     with client_of(module) as client:
         ok = client.http.get("/v1/me", headers={"Authorization": f"Bearer {api.token}", "Origin": ORIGIN})
         assert ok.status_code == 200 and cors_headers(ok)["access-control-allow-origin"] == ORIGIN
+        # the web UI tells an export file from its download link by it (web/src/lib/download.js)
+        assert cors_headers(ok)["access-control-expose-headers"] == "Content-Disposition"
         refused = client.http.get("/v1/me", headers={"Authorization": "Bearer stl1.bad", "Origin": ORIGIN})
         assert refused.status_code == 401  # the browser may read why
         assert cors_headers(refused)["access-control-allow-origin"] == ORIGIN

@@ -270,3 +270,23 @@ def test_a_backup_that_meets_a_frozen_engine_waits_it_out_and_is_complete(alice,
     assert manifest["item_count"] == expected
     assert [b.backup_id for b in dump.list_backups(root) if b.complete] == [manifest["backup_id"]]
     assert restore.verify(client, root, manifest["backup_id"], TABLE).ok
+
+
+# -- S3 (a large export's upload, chalicelib/download_links.py) -----------------------------------------
+@pytest.mark.parametrize(
+    "code, status, retry",
+    [
+        ("SlowDown", 503, True),
+        ("InternalError", 500, True),
+        ("RequestTimeout", 400, True),  # S3's own "the upload's connection stalled": the same PUT succeeds later
+        ("AccessDenied", 403, False),  # a grant missing: a bug for the 5xx alarm, not a retry
+        ("NoSuchBucket", 404, False),
+    ],
+)
+def test_s3s_transient_errors_are_dependency_failures_and_its_refusals_are_not(code, status, retry):
+    from botocore.exceptions import ClientError
+
+    from chalicelib import faults
+
+    error = ClientError({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "PutObject")
+    assert faults.is_dependency_failure(error) is retry

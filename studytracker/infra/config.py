@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+from chalicelib import download_links
+
 from ..localenv import ROOT
 
 APP = "studytracker"
@@ -20,6 +22,8 @@ BACKUP_PREFIX = "backups"  # chalicelib.backup.destinations.S3_DEFAULT_PREFIX; c
 # (21 interleaved cold starts, p50: 3.11 449 ms, 3.12 451 ms, 3.13 453 ms), so the longest support costs
 # nothing measurable.
 LAMBDA_PYTHON = "3.13"
+EXPORT_PREFIX = download_links.EXPORT_PREFIX  # a large export's file: the grant and the lifecycle rule
+EXPORT_DAYS = 1  # how long that file stays in the bucket (its link is valid 15 minutes)
 API_THROTTLE = {"rate": 50, "burst": 100}  # requests per second per stage; a learner clicks, nobody streams
 # Without these the event source retries a failing batch until its records expire (24 h), blocking
 # the shard; the projection parks bad records itself, so a failure here is an outage, not bad data.

@@ -10,7 +10,15 @@ from typing import Any
 
 from chalicelib import keys
 
-from .config import BACKUP_PREFIX, cfn_name, failure_queue_name, function_name, platform_needs, stage_values
+from .config import (
+    BACKUP_PREFIX,
+    EXPORT_PREFIX,
+    cfn_name,
+    failure_queue_name,
+    function_name,
+    platform_needs,
+    stage_values,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,7 @@ ARN_TEMPLATES = {
     "stream": "arn:{partition}:dynamodb:{region}:{account}:table/{table}/stream/*",
     "backup-bucket": "arn:{partition}:s3:::{bucket}",
     "backup-objects": "arn:{partition}:s3:::{bucket}/" + BACKUP_PREFIX + "/*",
+    "export-objects": "arn:{partition}:s3:::{bucket}/" + EXPORT_PREFIX + "/*",
     "log-group": "arn:{partition}:logs:{region}:{account}:log-group:/aws/lambda/{function_name}:*",
     "failure-queue": "arn:{partition}:sqs:{region}:{account}:{failure_queue}",
     "any": "*",
@@ -41,6 +50,12 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "UpdateItem: every write's answer is known before it is sent, see chalicelib/unit.py)",
         ),
         Grant(("dynamodb:Query",), ("index",), "sessions by start time"),
+        Grant(
+            ("s3:PutObject", "s3:GetObject"),
+            ("export-objects",),
+            "an export too large to answer inline is stored, and its download link is a GET presigned with "
+            "this role's credentials (chalicelib/download_links.py)",
+        ),
     ),
     "authorizer": (
         Grant(

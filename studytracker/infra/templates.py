@@ -13,6 +13,8 @@ from .config import (
     API_THROTTLE,
     APP,
     BACKUP_PREFIX,
+    EXPORT_DAYS,
+    EXPORT_PREFIX,
     OUTPUT_ENV,
     STAGE_PARAMETERS,
     STAGES,
@@ -193,7 +195,18 @@ def resources_template(function_list: list[str], *, stages: tuple[str, ...] = ST
                             "NoncurrentVersionExpiration": {"NoncurrentDays": ref("DeletedBackupDays")},
                             "ExpiredObjectDeleteMarker": True,
                             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
-                        }
+                        },
+                        # A large export's file (chalicelib/download_links.py): gone a day later, its old
+                        # version (versioning keeps one) a day after that; the expiration also removes the
+                        # delete marker left when no version remains.
+                        {
+                            "Id": "expire-exports",
+                            "Status": "Enabled",
+                            "Prefix": EXPORT_PREFIX + "/",
+                            "ExpirationInDays": EXPORT_DAYS,
+                            "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                        },
                     ]
                 },
                 "Tags": [{"Key": "project", "Value": APP}, {"Key": "stage", "Value": ref("Stage")}],

@@ -289,6 +289,37 @@ def test_a_rejected_token_sends_the_learner_back_to_sign_in(page):
     assert page.problems == []
 
 
+def test_an_export_too_large_to_answer_inline_downloads_from_its_link_without_the_token(page):
+    """A deployed stage answers a large export with its S3 link (chalicelib/download_links.py); the local
+    stack has no bucket, so the browser's requests for the export and to S3 are answered in-process."""
+    bucket_url = "https://studytracker-e2e-backups.s3.ap-northeast-1.amazonaws.com"
+    filename = "studytracker-sessions-2026-12-03.csv"
+    link = f"{bucket_url}/exports/0123456789abcdef/01m8yg7fkepkwv4vvwb6ttfzcv/{filename}?X-Amz-Expires=900"
+    asked, fetched = [], []
+
+    def export(route):
+        asked.append(parse_qs(urlsplit(route.request.url).query))
+        body = {"download_url": link, "expires_at": "2026-12-03T10:15:00Z", "size_bytes": 20, "filename": filename}
+        route.fulfill(status=200, json=body, headers={"Cache-Control": "no-store"})
+
+    def s3(route):
+        fetched.append(route.request.headers)
+        disposition = f'attachment; filename="{filename}"'
+        route.fulfill(status=200, body="\ufeffsession_id\r\n", headers={"Content-Disposition": disposition})
+
+    sign_in(page, "large-export")
+    page.route(re.compile(r".*/v1/export\?.*"), export)
+    page.route(f"{bucket_url}/**", s3)
+    open_screen(page, "Settings", "Settings")
+    with page.expect_download() as exported:
+        page.get_by_role("button", name="Download CSV").click()
+    assert exported.value.suggested_filename == filename  # S3's Content-Disposition names it
+    assert asked == [{"format": ["csv"], "delivery": ["link"]}]
+    assert len(fetched) == 1 and "authorization" not in fetched[0]
+    expect(page.get_by_role("heading", level=1, name="Settings")).to_be_visible()  # the app stays open
+    assert page.problems == []
+
+
 COGNITO = "studytracker-e2e.auth.ap-northeast-1.amazoncognito.com"
 
 

@@ -2,6 +2,7 @@
 // token on every call, and a 401 that sends the learner back to sign-in.
 // Only the modules next to this one call it: each owns one resource's URLs.
 
+import { downloadLink } from '../lib/download.js'
 import { t } from '../lib/i18n.js'
 import { forget, token } from '../state/auth.js'
 
@@ -74,11 +75,21 @@ export async function listAll(path, query = {}) {
   return items
 }
 
-/** Save a server response as a file: export needs the bearer token, so a plain link won't do. */
+/**
+ * Save a server response as a file: export needs the bearer token, so a plain link won't do. An
+ * answer that is a download link instead (a large export, asked for with `delivery: 'link'`) is
+ * opened as a link: the browser then downloads the file from S3 without the token.
+ */
 export async function download(path, query, filename) {
   const response = await request(path, { query })
   if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null))
   const link = document.createElement('a')
+  const away = await downloadLink(response)
+  if (away) {
+    link.href = away
+    link.click()
+    return
+  }
   link.href = URL.createObjectURL(await response.blob())
   link.download = filename
   link.click()

@@ -10,10 +10,10 @@
    backup, and the newest scheduled one before the drill, when there is one).
 5. Everything the drill created is deleted (``--keep`` leaves it for a look).
 
-``--restore-endpoint`` restores into another DynamoDB endpoint. Locally that is a second DynamoDB
-Local: one engine holding both a 100,000-item source and the table being restored slowed the restore
-from about 200 to 16 items/s (docs/operations.md), where in AWS the lost table's size never slows
-the new one's writes.
+``--restore-endpoint`` restores into another DynamoDB endpoint (``new-local``: a second DynamoDB Local
+that the drill starts and stops). Locally that is how to measure a restore: one engine holding both a
+100,000-item source and the table being restored slowed the restore from about 200 to 16 items/s
+(docs/operations.md), where in AWS the lost table's size never slows the new one's writes.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from __future__ import annotations
 import math
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from .backup import CommandError, _connection, _dynamodb, _guarded
 
@@ -29,6 +31,7 @@ SESSIONS_PER_LEARNER = 200
 # profile, 3 subjects + guards, their goals, sessions, days, streak
 ITEMS_PER_LEARNER = 1 + 6 + 1 + 2 * SESSIONS_PER_LEARNER + 1
 YEAR_START = date(2026, 1, 1)
+SECOND_ENGINE = "new-local"  # --restore-endpoint new-local: the drill starts a second DynamoDB Local
 
 
 def fill(store, items: int) -> list[str]:
@@ -76,13 +79,39 @@ def answers(store, user: str) -> tuple:
     )
 
 
+@contextmanager
+def restore_engine(endpoint: str | None, client):
+    """The client the restore writes through: ``client`` itself, another endpoint's, or (``new-local``)
+    a second DynamoDB Local's, started here and stopped on exit."""
+    from chalicelib.store import make_client
+    from studytracker import ddblocal, localenv
+
+    if not endpoint:
+        yield client
+    elif endpoint != SECOND_ENGINE:
+        yield make_client(profile="background", endpoint_url=endpoint)
+    else:
+        port = localenv.free_port()
+        log = Path(tempfile.mkdtemp(prefix="studytracker-drill-engine-")) / "dynamodb.log"
+        engine = ddblocal.start(port, None, log)
+        try:
+            ddblocal.wait_ready(port, engine)
+            yield make_client(profile="background", endpoint_url=localenv.endpoint(port))
+        finally:
+            engine.terminate()
+            engine.wait(timeout=10)
+
+
 def run_drill(args) -> int:
     client = _dynamodb(args)
-    from chalicelib.backup import destinations, dump, restore
-    from chalicelib.store import Store, make_client
-    from studytracker import ddblocal
+    with restore_engine(args.restore_endpoint, client) as into:
+        return drill(args, client, into)
 
-    into = make_client(profile="background", endpoint_url=args.restore_endpoint) if args.restore_endpoint else client
+
+def drill(args, client, into) -> int:
+    from chalicelib.backup import destinations, dump, restore
+    from chalicelib.store import Store
+    from studytracker import ddblocal
 
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     created_tables: list[str] = []
@@ -167,7 +196,7 @@ def register(commands) -> None:
     command.add_argument(
         "--restore-endpoint",
         metavar="URL",
-        help="restore into this DynamoDB endpoint (locally: a second DynamoDB Local)",
+        help=f"restore into this DynamoDB endpoint ({SECOND_ENGINE}: a second DynamoDB Local the drill starts, stops)",
     )
     command.add_argument("--keep", action="store_true", help="keep the tables and the backup the drill created")
     command.set_defaults(run=_guarded(run_drill))

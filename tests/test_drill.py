@@ -66,3 +66,23 @@ def test_a_drill_restores_into_another_engine_when_asked(dynamodb, table, cli, c
     finally:
         engine.terminate()
         engine.wait(timeout=10)
+
+
+def test_a_drill_can_start_its_own_second_engine_and_stops_it(dynamodb, table, cli, capsys, tmp_path):
+    endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+    tables_before = set(dynamodb.list_tables()["TableNames"])
+    args = (
+        "drill",
+        "--endpoint",
+        endpoint,
+        "--items",
+        400,
+        "--to",
+        tmp_path,
+        "--restore-endpoint",
+        drill.SECOND_ENGINE,
+    )
+    assert cli(*args) == 0
+    out = capsys.readouterr().out
+    assert "verified item for item" in out and "statistics of 1 learners answer as before" in out, out
+    assert set(dynamodb.list_tables()["TableNames"]) == tables_before

@@ -379,7 +379,7 @@ def _operation(method: str, path: str, operation: Operation, schemas: dict) -> d
         responses[str(status)] = {"description": ERRORS[status], "content": {operation.error_media: {"schema": schema}}}
     result: dict = {
         "summary": operation.summary,
-        "operationId": f"{method.lower()}_{_slug(path)}",
+        "operationId": _operation_id(method, path),
         "tags": [operation.tag],
         "responses": responses,
         "security": [] if operation.public else [{"bearer": []}],
@@ -407,25 +407,73 @@ def _see_other(method: str, path: str, operation: Operation, schemas: dict) -> d
     }
 
 
-# A write that answers an item, and the collection whose item routes take that item's id.
+# Writes that answer an item of another collection than their path's.
 CREATES_INTO = {("POST", "/v1/timer/stop"): "/v1/sessions"}
+ANSWERED_ID = "$response.body#/id"
+ANSWERED_VERSION = '"{$response.body#/version}"'  # as an entity tag, If-Match: "3"
+# Writes that take a new item's id in their body: what a learner does next with a new subject.
+FEEDS: dict[tuple[str, str], dict[str, tuple[str, str, dict]]] = {
+    ("POST", "/v1/subjects"): {
+        "record_session": ("POST", "/v1/sessions", {"subject_id": ANSWERED_ID}),
+        "start_timer": ("POST", "/v1/timer/start", {"subject_id": ANSWERED_ID}),
+        "set_target": ("POST", "/v1/targets", {"subject_ids": [ANSWERED_ID]}),
+    },
+}
+# The timer has no id (one a user): a started timer is what these routes act on.
+AFTER_START = {
+    "read_timer": ("GET", "/v1/timer"),
+    "stop_timer": ("POST", "/v1/timer/stop"),
+    "skip_phase": ("POST", "/v1/timer/skip"),
+    "extend_phase": ("POST", "/v1/timer/extend"),
+    "discard_timer": ("DELETE", "/v1/timer"),
+}
+ON_ITEM = {"GET": "read", "PATCH": "change", "DELETE": "remove"}  # the links' names
 
 
 def links(method: str, path: str, operation: Operation) -> dict:
-    """OpenAPI links from a route that creates an item (201) to the routes of that item, its id taken
-    from the answer: a client (or a stateful fuzzer) can follow them without guessing ids."""
-    if method != "POST" or operation.status != 201:
-        return {}
-    collection = CREATES_INTO.get((method, path), path)
-    found = {}
-    for (other_method, other_path), _ in sorted(ROUTES.items()):
-        names = path_parameters(other_path)
-        if len(names) == 1 and other_path == f"{collection}/{{{names[0]}}}":
-            found[f"{other_method.lower()}_{names[0]}"] = {
-                "operationId": f"{other_method.lower()}_{_slug(other_path)}",
-                "parameters": {names[0]: "$response.body#/id"},
-            }
+    """OpenAPI links: what a client can call next with what an answer holds, so that a client (or a
+    stateful fuzzer) never guesses an id.
+
+    A create (201) leads to reading the item it answers (an API token, which cannot be read, to its
+    removal) and to the writes that take the new id in their body (``FEEDS``). Reading or changing
+    an item (200) leads to changing or removing it, If-Match the version that answer holds. Starting
+    the timer leads to the timer's routes."""
+    found: dict = {}
+    if method == "POST" and operation.status == 201:
+        routes = _item_routes(CREATES_INTO.get((method, path), path))
+        found |= _to_item([route for route in routes if route[0] == "GET"] or routes)
+        for name, (other_method, other_path, body) in FEEDS.get((method, path), {}).items():
+            found[name] = {"operationId": _operation_id(other_method, other_path), "requestBody": body}
+        if (method, path) == ("POST", "/v1/timer/start"):
+            for name, (other_method, other_path) in AFTER_START.items():
+                found[name] = {"operationId": _operation_id(other_method, other_path)}
+    elif method in ("GET", "PATCH") and operation.status == 200 and len(path_parameters(path)) == 1:
+        found |= _to_item([route for route in _item_routes(path.rsplit("/", 1)[0]) if route[0] in ("PATCH", "DELETE")])
     return found
+
+
+def _item_routes(collection: str) -> list[tuple[str, str, str]]:
+    """(method, path, its id parameter) of each route of one item of `collection`."""
+    found = []
+    for method, path in sorted(ROUTES):
+        names = path_parameters(path)
+        if len(names) == 1 and path == f"{collection}/{{{names[0]}}}":
+            found.append((method, path, names[0]))
+    return found
+
+
+def _to_item(routes: list[tuple[str, str, str]]) -> dict:
+    found = {}
+    for method, path, name in routes:
+        parameters = {name: ANSWERED_ID}
+        if ROUTES[(method, path)].if_match:
+            parameters["header.If-Match"] = ANSWERED_VERSION
+        found[ON_ITEM[method]] = {"operationId": _operation_id(method, path), "parameters": parameters}
+    return found
+
+
+def _operation_id(method: str, path: str) -> str:
+    return f"{method.lower()}_{_slug(path)}"
 
 
 def _slug(path: str) -> str:

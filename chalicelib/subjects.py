@@ -139,8 +139,8 @@ def update(store: Store, user: str, subject_id: str, patch: SubjectPatch, expect
         raise NotFound(_NOT_FOUND)
     _check_version(current, expected)
     changes = patch.model_dump(exclude_unset=True)
-    for name in ("name", "color", "archived"):
-        if name in changes and changes[name] is None:
+    for name, value in changes.items():
+        if value is None and name != "weekly_goal_minutes":  # null clears the goal; no other field has a null
             raise BadRequest.field(name, "must not be null")
     updated = {**current, **changes, "version": current["version"] + 1}
     if updated.get("weekly_goal_minutes") is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -194,33 +195,69 @@ def test_document_is_built_only_when_asked_for():
     assert figures["before"] == 0 and figures["after"] == 1
 
 
-def test_a_created_items_id_links_to_its_item_routes_and_following_a_link_finds_it(document, api):
-    by_id = {
-        operation["operationId"]: (method.upper(), path)
+def every_link(document):
+    """(source method, source path, status, link name, link) of each link in the document."""
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            for status, response in operation["responses"].items():
+                for name, link in response.get("links", {}).items():
+                    yield method.upper(), path, status, name, link
+
+
+def test_every_link_names_an_operation_and_its_parameters_and_takes_values_the_answer_holds(document):
+    operations = {
+        operation["operationId"]: (method.upper(), path, operation)
         for path, methods in document["paths"].items()
         for method, operation in methods.items()
     }
-    linked = {
-        (path, name): (by_id[link["operationId"]], link["parameters"])
-        for path, methods in document["paths"].items()
-        for method, operation in methods.items()
-        for name, link in operation["responses"].get("201", {}).get("links", {}).items()
+    links = list(every_link(document))
+    assert len(links) >= 20
+    for method, path, status, name, link in links:
+        where = f"{method} {path} {status} {name}"
+        assert link["operationId"] in operations, where
+        _, _, target = operations[link["operationId"]]
+        taken = {(p["in"], p["name"]) for p in target.get("parameters", [])}
+        for parameter in link.get("parameters", {}):
+            location, _, named = parameter.rpartition(".")
+            assert (location or "path", named) in taken, f"{where}: {parameter}"
+        answer = document["paths"][path][method.lower()]["responses"][status]["content"]["application/json"]
+        holds = answer["schema"]
+        fields = (
+            document["components"]["schemas"][holds["$ref"].rsplit("/", 1)[1]]["properties"] if "$ref" in holds else {}
+        )
+        for expression in re.findall(r"\$response\.body#/(\w+)", json.dumps(link)):
+            assert expression in fields or "anyOf" in holds, f"{where}: the answer has no {expression}"
+        if "requestBody" in link:
+            body = target["requestBody"]["content"]["application/json"]["schema"]
+            properties = document["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]["properties"]
+            assert set(link["requestBody"]) <= set(properties), where
+
+
+def test_a_created_item_links_to_reading_it_and_a_read_to_changing_it_at_the_version_read(document, api):
+    linked = {(method, path, name): link for method, path, _, name, link in every_link(document)}
+    assert linked[("POST", "/v1/subjects", "read")] == {
+        "operationId": "get_v1_subjects_subject_id",
+        "parameters": {"subject_id": "$response.body#/id"},
     }
-    assert linked[("/v1/subjects", "get_subject_id")] == (
-        ("GET", "/v1/subjects/{subject_id}"),
-        {"subject_id": "$response.body#/id"},
+    assert linked[("POST", "/v1/timer/stop", "read")]["operationId"] == "get_v1_sessions_session_id"
+    assert linked[("POST", "/v1/subjects", "record_session")]["requestBody"] == {"subject_id": "$response.body#/id"}
+    for items in ("subjects", "sessions", "targets"):
+        item = f"/v1/{items}/{{{items[:-1]}_id}}"
+        assert ("POST", f"/v1/{items}", "read") in linked
+        for source in ("GET", "PATCH"):
+            assert linked[(source, item, "change")]["parameters"]["header.If-Match"] == '"{$response.body#/version}"'
+            assert linked[(source, item, "remove")]["operationId"] == f"delete_v1_{items}_{items[:-1]}_id"
+    assert linked[("POST", "/v1/tokens", "remove")]["operationId"] == "delete_v1_tokens_token_id"
+    # Follow them by hand: create a subject, read it, change it If-Match the version read, then remove it.
+    status, created = api.post("/v1/subjects", {"name": "Linked"})
+    assert status == 201, created
+    status, read = api.get(f"/v1/subjects/{created['id']}")
+    assert status == 200
+    status, changed = api.patch(
+        f"/v1/subjects/{read['id']}", {"color": "#000000"}, headers={"If-Match": f'"{read["version"]}"'}
     )
-    assert linked[("/v1/timer/stop", "patch_session_id")][0] == ("PATCH", "/v1/sessions/{session_id}")
-    assert {target for target, _ in linked.values()} >= {
-        (m, f"/v1/{c}/{{{c[:-1]}_id}}") for c in ("subjects", "sessions") for m in ("GET", "PATCH", "DELETE")
-    } | {("DELETE", "/v1/tokens/{token_id}")}
-    # The id a link names is in the answer: follow a subject's and a token's link to its item.
-    for source, body, name in (
-        ("/v1/subjects", {"name": "Linked"}, "get_subject_id"),
-        ("/v1/tokens", {"name": "linked"}, "delete_token_id"),
-    ):
-        status, created = api.post(source, body)
-        assert status == 201, created
-        (method, path), parameters = linked[(source, name)]
-        (parameter,) = parameters
-        assert api.call(method.lower(), path.replace(f"{{{parameter}}}", created["id"]))[0] < 300
+    assert status == 200, changed
+    status, removed = api.delete(f"/v1/subjects/{changed['id']}", headers={"If-Match": f'"{changed["version"]}"'})
+    assert status == 200 and removed["archived"] is True
+    status, token = api.post("/v1/tokens", {"name": "linked"})
+    assert status == 201 and api.delete(f"/v1/tokens/{token['id']}")[0] == 204

@@ -56,3 +56,17 @@ def test_subject_patch_with_stale_version_is_409_and_unchanged(api, subject):
     status, body = api.patch(f"/v1/subjects/{subject['id']}", {"color": "#ffffff"}, headers={"If-Match": "1"})
     assert status == 409, body
     assert api.get(f"/v1/subjects/{subject['id']}")[1]["color"] == "#000000"
+
+
+@pytest.mark.parametrize("field", ["name", "color", "archived", "focus_opt_out"])
+def test_subject_patch_with_null_for_a_field_that_has_no_null_is_400_and_unchanged(api, subject, field):
+    # Found by the stateful fuzz: {"focus_opt_out": null} was stored, then every read of the subject was a 500.
+    status, error = api.patch(f"/v1/subjects/{subject['id']}", {field: None})
+    assert status == 400, error
+    assert error["error"]["details"][0]["field"] == field
+    assert api.get(f"/v1/subjects/{subject['id']}") == (200, subject)
+
+
+def test_subject_patch_with_null_weekly_goal_clears_the_goal(api, subject):
+    status, changed = api.patch(f"/v1/subjects/{subject['id']}", {"weekly_goal_minutes": None})
+    assert status == 200 and changed["weekly_goal_minutes"] is None

@@ -54,7 +54,7 @@ lint: setup web/node_modules/.installed
 test: lint web browser
 	npm --prefix web test
 	node web/scripts/size.mjs
-	$(BIN)/python -m studytracker.testrun
+	$(BIN)/python -m pytest
 
 # The full-scale runs (marked slow) of what `make test` checks smaller, with the audit that every AWS
 # call they make is granted (whether each grant is needed is `make test`'s audit); CI runs it after `make test`.

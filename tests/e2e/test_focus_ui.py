@@ -15,6 +15,7 @@ from test_ui import (  # noqa: F401 (fixtures)
     call_api,
     eventually,
     installed,
+    page,
     sessions_on_server,
     sign_in,
     under_the_worker,
@@ -158,65 +159,55 @@ def test_the_installed_app_offline_runs_the_focus_schedule_notifies_through_its_
         assert page.problems == []
 
 
-def test_a_forgotten_timer_ends_when_the_learner_was_last_active(browser, base_url):  # noqa: F811
-    context = browser.new_context(viewport=DESKTOP, locale="en-US", base_url=base_url, service_workers="block")
-    page = context.new_page()
-    try:
-        sign_in(page, "forgetful")
-        add_subject(page, "History")
-        started = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
-        call_api(page, "POST", "v1/timer/start", {"subject_id": subjects_of(page)[0], "started_at": iso(started)})
-        # The learner last used the app 95 minutes after starting, then left it running.
-        left = started + timedelta(minutes=95)
-        page.evaluate(
-            "state => localStorage.setItem('studytracker.activity', state)",
-            json.dumps({"last": int(left.timestamp() * 1000), "stretchEnd": int(left.timestamp() * 1000)}),
-        )
-        page.reload()
-        offer = page.get_by_role("alert").filter(has_text="Still studying?")
-        expect(offer).to_contain_text("This timer has run for 5 h")
-        offer.get_by_role("button", name=re.compile("when you were last active")).click()
-        expect(page.get_by_role("button", name="Start", exact=True)).to_be_visible()
-        assert [s["duration_seconds"] for s in written_sessions(page, 1)] == [95 * 60]
-    finally:
-        context.close()
+def test_a_forgotten_timer_ends_when_the_learner_was_last_active(page):  # noqa: F811 (the fixture)
+    sign_in(page, "forgetful")
+    add_subject(page, "History")
+    started = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
+    call_api(page, "POST", "v1/timer/start", {"subject_id": subjects_of(page)[0], "started_at": iso(started)})
+    # The learner last used the app 95 minutes after starting, then left it running.
+    left = started + timedelta(minutes=95)
+    page.evaluate(
+        "state => localStorage.setItem('studytracker.activity', state)",
+        json.dumps({"last": int(left.timestamp() * 1000), "stretchEnd": int(left.timestamp() * 1000)}),
+    )
+    page.reload()
+    offer = page.get_by_role("alert").filter(has_text="Still studying?")
+    expect(offer).to_contain_text("This timer has run for 5 h")
+    offer.get_by_role("button", name=re.compile("when you were last active")).click()
+    expect(page.get_by_role("button", name="Start", exact=True)).to_be_visible()
+    assert [s["duration_seconds"] for s in written_sessions(page, 1)] == [95 * 60]
 
 
-def test_a_timer_stopped_for_an_exam_target_counts_its_study_and_pages(browser, base_url):  # noqa: F811
-    context = browser.new_context(viewport=DESKTOP, locale="en-US", base_url=base_url, service_workers="block")
-    page = context.new_page()
-    try:
-        sign_in(page, "target-timer")
-        add_subject(page, "Chemistry")
-        today = datetime.now(UTC).date()
-        created = call_api(
-            page,
-            "POST",
-            "v1/targets",
-            {
-                "name": "Mock exam",
-                "start_date": (today - timedelta(days=2)).isoformat(),
-                "due_date": (today + timedelta(days=20)).isoformat(),
-                "target_minutes": 600,
-                "material": {"unit": "pages", "total": 200},
-            },
-        )
-        assert created["status"] == 201, created
-        page.reload()
-        page.get_by_role("button", name="Start", exact=True).click()
-        page.get_by_label("Counts for target").select_option(label="Mock exam")
-        page.get_by_label("Amount (pages)").fill("14")
-        page.get_by_role("button", name="Stop", exact=True).click()
-        (session,) = written_sessions(page, 1)
-        assert (session["target_id"], session["amount"]) == (created["body"]["id"], 14)
-        eventually(  # the projection counts it within a second or two
-            lambda: call_api(page, "GET", f"v1/targets/{created['body']['id']}")["body"]["progress"],
-            lambda progress: progress["material_done"] == 14,
-            15,
-            "the target's 14 pages",
-        )
-    finally:
-        context.close()
+def test_a_timer_stopped_for_an_exam_target_counts_its_study_and_pages(page):  # noqa: F811 (the fixture)
+    sign_in(page, "target-timer")
+    add_subject(page, "Chemistry")
+    today = datetime.now(UTC).date()
+    created = call_api(
+        page,
+        "POST",
+        "v1/targets",
+        {
+            "name": "Mock exam",
+            "start_date": (today - timedelta(days=2)).isoformat(),
+            "due_date": (today + timedelta(days=20)).isoformat(),
+            "target_minutes": 600,
+            "material": {"unit": "pages", "total": 200},
+        },
+    )
+    assert created["status"] == 201, created
+    page.reload()
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_label("Counts for target").select_option(label="Mock exam")
+    page.get_by_label("Amount (pages)").fill("14")
+    page.get_by_role("button", name="Stop", exact=True).click()
+    (session,) = written_sessions(page, 1)
+    assert (session["target_id"], session["amount"]) == (created["body"]["id"], 14)
+    eventually(  # the projection counts it within a second or two
+        lambda: call_api(page, "GET", f"v1/targets/{created['body']['id']}")["body"]["progress"],
+        lambda progress: progress["material_done"] == 14,
+        15,
+        "the target's 14 pages",
+    )
 
 
 def written_sessions(page, count: int) -> list[dict]:

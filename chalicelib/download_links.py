@@ -2,8 +2,9 @@
 under ``exports/`` and the answer carries a presigned GET URL for it.
 
 Lambda refuses a response above 6 MB: its error names 6,291,556 bytes, counted on the JSON envelope
-the Python 3.11 runtime writes, where the body is a JSON string with every quote, newline and
-non-ASCII character escaped (a Japanese note's 3 UTF-8 bytes a character become 6). So the size
+the Python runtime writes, where the body is a JSON string with every quote and newline escaped,
+and non-ASCII characters too when the runtime escapes them (a Japanese note's 3 UTF-8 bytes a
+character become 6); counting them escaped is the upper bound whichever it does. So the size
 compared with ``INLINE_LIMIT_BYTES`` is the body as that envelope carries it, and the limit leaves
 about 290 KB for the status, the headers and the runtime's own fields. Below it, and always when
 no bucket is configured (the local stage: ``chalice local`` has no such limit), the file is
@@ -54,7 +55,7 @@ class DownloadLink(BaseModel):
 
 
 def envelope_bytes(body: str) -> int:
-    """The body's size inside Lambda's response envelope (a JSON string, escaped as Python 3.11's runtime does)."""
+    """The body's size inside Lambda's response envelope (a JSON string, escaped: the upper bound)."""
     return len(json.dumps(body))  # ensure_ascii: the output is ASCII, one byte a character
 
 

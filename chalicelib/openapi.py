@@ -57,7 +57,10 @@ ERRORS = {
     413: "The request body is larger than 1 MB.",
     415: "The body is not of the media type this route takes (Chalice answers this one itself).",
     422: "This Idempotency-Key was used for a different request in the last 24 hours: send a new key.",
+    503: "A dependency (the database, or S3 for a large export) did not answer in time. Nothing was half-written: "
+    "retry after `Retry-After` seconds (a write with the same Idempotency-Key).",
 }
+RETRY_AFTER = {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1}}}
 
 
 @dataclass(frozen=True)
@@ -305,6 +308,8 @@ def error_statuses(path: str, operation: Operation, method: str = "GET") -> list
         statuses.add(400)
     if path_parameters(path):
         statuses.add(404)
+    if path.startswith("/v1/"):  # every API route reads or writes the table (faults.Unavailable)
+        statuses.add(503)
     return sorted(statuses)
 
 
@@ -329,6 +334,22 @@ def _query_parameters(model: Any) -> list[dict]:
         }
         for name, prop in schema.get("properties", {}).items()
     ]
+
+
+def _error_responses(method: str, path: str, operation: Operation) -> dict:
+    responses: dict = {}
+    for status in error_statuses(path, operation, method):
+        schema: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
+        if status == 401:
+            schema = {"anyOf": [schema, {"$ref": "#/components/schemas/GatewayError"}]}
+        if status == 415:
+            schema = {"$ref": "#/components/schemas/FrameworkError"}
+        if operation.error_media != "application/json":
+            schema = {"type": "string"}
+        responses[str(status)] = {"description": ERRORS[status], "content": {operation.error_media: {"schema": schema}}}
+        if status == 503:
+            responses[str(status)]["headers"] = RETRY_AFTER
+    return responses
 
 
 def _operation(method: str, path: str, operation: Operation, schemas: dict) -> dict:
@@ -368,15 +389,7 @@ def _operation(method: str, path: str, operation: Operation, schemas: dict) -> d
     if found := links(method, path, operation):
         success["links"] = found
     responses = {str(operation.status): success, **_see_other(method, path, operation, schemas)}
-    for status in error_statuses(path, operation, method):
-        schema: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
-        if status == 401:
-            schema = {"anyOf": [schema, {"$ref": "#/components/schemas/GatewayError"}]}
-        if status == 415:
-            schema = {"$ref": "#/components/schemas/FrameworkError"}
-        if operation.error_media != "application/json":
-            schema = {"type": "string"}
-        responses[str(status)] = {"description": ERRORS[status], "content": {operation.error_media: {"schema": schema}}}
+    responses.update(_error_responses(method, path, operation))
     result: dict = {
         "summary": operation.summary,
         "operationId": _operation_id(method, path),

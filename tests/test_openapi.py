@@ -115,6 +115,19 @@ def test_error_responses_carry_the_error_model(document, method, path, status):
     assert document["components"]["schemas"]["Error"]["required"] == ["error"]
 
 
+def test_every_api_route_may_answer_503_with_retry_after_and_the_public_pages_do_not(document):
+    """A stalled dependency answers 503 unavailable with Retry-After (chalicelib.faults); clients read it here."""
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            answer = operation["responses"].get("503")
+            if not path.startswith("/v1/"):
+                assert answer is None, (method, path)
+                continue
+            assert answer, (method, path)
+            assert answer["headers"]["Retry-After"]["required"] is True
+            assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
 def test_missing_token_may_also_be_answered_by_the_gateway(document):
     schema = document["paths"]["/v1/me"]["get"]["responses"]["401"]["content"]["application/json"]["schema"]
     assert {"$ref": "#/components/schemas/GatewayError"} in schema["anyOf"]

@@ -68,8 +68,14 @@ def _display_name(value: str) -> str:
     return value
 
 
-SubjectName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_display_name)]
-TargetName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_display_name)]
+# The document's maxLength is the raw bound; the rule a learner meets is the description's.
+DISPLAY_NAME = Field(
+    min_length=1,
+    max_length=200,
+    description="1 to 80 characters once runs of white space are collapsed to one space and the ends trimmed",
+)
+SubjectName = Annotated[str, DISPLAY_NAME, AfterValidator(_display_name)]
+TargetName = Annotated[str, DISPLAY_NAME, AfterValidator(_display_name)]
 Amount = Annotated[int, Field(ge=0, le=100000, description="how much material, in the target's unit")]
 
 

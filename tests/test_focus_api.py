@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import iso
+from test_stats_support import StreamFeed
 
 from chalicelib import keys
 
@@ -296,6 +298,42 @@ def test_an_edited_focus_session_stays_a_focus_session(api, subject):
     block = stopped["sessions"][0]
     status, edited = api.patch(f"/v1/sessions/{block['id']}", {"note": "reviewed"})
     assert status == 200 and edited["focus"] is True and edited["note"] == "reviewed"
+
+
+@pytest.mark.stream
+def test_focus_blocks_count_in_the_days_the_summary_its_goals_the_streak_and_the_export(
+    api, subject, dynamodb, table, client
+):
+    started = moment() - timedelta(minutes=70)
+    if started.date() != (started + timedelta(minutes=68)).date():  # keep the three blocks in one UTC day
+        started = moment() - timedelta(hours=23)
+    assert (
+        api.post("/v1/timer/start", {"subject_id": subject["id"], "mode": "focus", "started_at": iso(started)})[0]
+        == 201
+    )
+    _, stopped = api.post("/v1/timer/stop", {"ended_at": iso(started + timedelta(minutes=68))})
+    assert minutes_of(stopped["sessions"]) == [25, 25, 8]
+    StreamFeed(dynamodb, table, client).pump()
+    day = started.date().isoformat()  # a new learner's days are UTC days
+
+    studied = 58 * 60  # the two breaks are not study
+    assert api.get(f"/v1/stats/days?from={day}&to={day}")[1]["days"] == [
+        {"date": day, "total_seconds": studied, "sessions": 3, "by_subject": {subject["id"]: studied}}
+    ]
+    week = api.get(f"/v1/stats/summary?period=week&date={day}")[1]
+    assert (week["total_seconds"], week["by_subject"]) == (studied, {subject["id"]: studied})
+    assert week["subject_goals"] == [
+        {
+            "subject_id": subject["id"],
+            "total_seconds": studied,
+            "goal_minutes": 300,
+            "goal_progress": round(58 / 300, 4),
+        }
+    ]
+    assert (api.get("/v1/stats/streak")[1]["current_days"], api.get("/v1/stats/streak")[1]["longest_days"]) == (1, 1)
+    response = api.client.http.get("/v1/export?format=json", headers={"Authorization": f"Bearer {api.token}"})
+    exported = json.loads(response.body)["sessions"]
+    assert [(s["duration_seconds"], s["focus"]) for s in exported] == [(1500, True), (1500, True), (480, True)]
 
 
 def test_the_openapi_document_carries_the_focus_contract(client):

@@ -274,3 +274,11 @@ def test_a_created_item_links_to_reading_it_and_a_read_to_changing_it_at_the_ver
     assert status == 200 and removed["archived"] is True
     status, token = api.post("/v1/tokens", {"name": "linked"})
     assert status == 201 and api.delete(f"/v1/tokens/{token['id']}")[0] == 204
+
+
+@pytest.mark.parametrize("schema", ["SubjectCreate", "SubjectPatch", "TargetCreate", "TargetPatch"])
+def test_a_display_names_schema_states_the_80_character_rule_the_server_applies(document, schema):
+    name = document["components"]["schemas"][schema]["properties"]["name"]
+    string = next(choice for choice in [name, *name.get("anyOf", [])] if choice.get("type") == "string")
+    assert string["maxLength"] == 200  # the raw bound: white space collapses before the rule applies
+    assert string["description"].startswith("1 to 80 characters")

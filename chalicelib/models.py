@@ -1,7 +1,5 @@
 """Pydantic v2 models: the API's request and response schema (the OpenAPI document comes from here)."""
 
-from __future__ import annotations
-
 import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
@@ -373,20 +371,26 @@ class Page(Response, Generic[T]):
     next_cursor: str | None = None
 
 
-class ErrorDetail(BaseModel):
+class Documented(BaseModel):
+    """A model only the OpenAPI document reads: built when the document is."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class ErrorDetail(Documented):
     field: str
     problem: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Documented):
     code: str
     message: str
     details: list[ErrorDetail] = []
 
 
-class Error(BaseModel):
+class Error(Documented):
     error: ErrorBody
 
 
-class Health(BaseModel):
+class Health(Documented):
     status: Literal["ok"] = "ok"

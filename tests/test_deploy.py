@@ -97,10 +97,39 @@ def _template(path: Path) -> dict:
 
 
 # -- templates -------------------------------------------------------------------------------------
+class NoManagedPolicies:
+    """The SAM transform's lookup of managed policies by name (an IAM call): our roles name none."""
+
+    def load(self) -> dict:
+        raise AssertionError("a SAM template names a managed policy: its ARN would be looked up in IAM")
+
+
 @pytest.fixture(scope="session")
-def linted(packaged) -> dict[str, list[dict]]:
+def translated(packaged, tmp_path_factory) -> dict[str, Path]:
+    """Each packaged SAM template as the CloudFormation that CloudFormation's SAM transform makes of it,
+    by aws-sam-translator (the transform's own code), offline: cfn-lint checks SAM resources against
+    their schema, not what they expand to."""
+    from samtranslator.translator.transform import transform
+
+    out = tmp_path_factory.mktemp("translated")
+    paths = {}
+    for name, path in packaged.items():
+        template = _template(path)
+        for resource in template["Resources"].values():  # what `aws cloudformation package` does first
+            if resource["Type"] == "AWS::Serverless::Function":
+                code = resource["Properties"]["CodeUri"]
+                assert not str(code).startswith("s3://"), code
+                resource["Properties"]["CodeUri"] = f"s3://artifacts/studytracker/{Path(code).name}"
+        template = transform(template, {"AWS::Region": DEPLOYED["region"]}, NoManagedPolicies())
+        paths[f"{name} translated"] = out / f"{name.replace('+', '-')}.json"
+        paths[f"{name} translated"].write_text(json.dumps(template, indent=1))
+    return paths
+
+
+@pytest.fixture(scope="session")
+def linted(packaged, translated) -> dict[str, list[dict]]:
     """cfn-lint's findings per template, from ONE cfn-lint run over all of them (it loads its specs once)."""
-    paths = {"infra/resources.yaml": infra.resources_path(), **packaged}
+    paths = {"infra/resources.yaml": infra.resources_path(), **packaged, **translated}
     lint = subprocess.run(
         [str(Path(sys.executable).with_name("cfn-lint")), "--format", "json", "--", *map(str, paths.values())],
         capture_output=True,
@@ -114,9 +143,35 @@ def linted(packaged) -> dict[str, list[dict]]:
     }
 
 
-@pytest.mark.parametrize("which", ["infra/resources.yaml", "prod", "prod+infra", "dev+infra"])
+@pytest.mark.parametrize(
+    "which",
+    [
+        "infra/resources.yaml",
+        "prod",
+        "prod+infra",
+        "dev+infra",
+        "prod translated",
+        "prod+infra translated",
+        "dev+infra translated",
+    ],
+)
 def test_every_template_passes_cfn_lint_without_errors_or_warnings(which, linted):
     assert [f"{f['Rule']['Id']} {f['Message']} ({f['Location']['Path']})" for f in linted[which]] == []
+
+
+@pytest.mark.parametrize("which", ["prod", "prod+infra", "dev+infra"])
+def test_the_sam_transform_makes_every_function_with_its_role_and_the_stream_trigger(which, packaged, translated):
+    sam = _template(packaged[which])["Resources"]
+    cfn = json.loads(translated[f"{which} translated"].read_text())
+    assert "Transform" not in cfn
+    resources = cfn["Resources"]
+    functions = {name for name, r in sam.items() if r["Type"] == "AWS::Serverless::Function"}
+    assert functions and all(resources[name]["Type"] == "AWS::Lambda::Function" for name in functions)
+    for name in functions:  # the role the template names, never one the transform invents
+        assert resources[name]["Properties"]["Role"] == sam[name]["Properties"]["Role"], name
+    assert not [n for n, r in resources.items() if r["Type"] == "AWS::IAM::Role" and n not in sam]
+    types = {r["Type"] for r in resources.values()}
+    assert {"AWS::ApiGateway::RestApi", "AWS::ApiGateway::Deployment", "AWS::Lambda::EventSourceMapping"} <= types
 
 
 def test_committed_templates_and_policies_are_the_current_rendering():
@@ -448,4 +503,8 @@ def test_buildspec_tests_then_packages_then_deploys_the_stage_its_environment_na
     assert order == sorted(order)
     deploy = next(c for c in commands if c.startswith("aws cloudformation deploy"))
     assert "--stack-name studytracker-$DEPLOY_STAGE" in deploy and "CAPABILITY_AUTO_EXPAND" in deploy
+    # The sign-in callback is the app's URL, known after the first deploy: a second one sets it.
+    url = next(i for i, c in enumerate(commands) if c.startswith("APP_URL=$(aws cloudformation describe-stacks"))
+    second = commands.index(deploy) < url < max(i for i, c in enumerate(commands) if "SignInCallbackUrl=$APP_URL" in c)
+    assert second
     assert spec["phases"]["install"]["runtime-versions"]["python"] == infra.LAMBDA_PYTHON  # packages what it deploys

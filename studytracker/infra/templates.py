@@ -23,7 +23,6 @@ from .config import (
     cfn_name,
     function_name,
     functions,
-    stage_config,
     stream_functions,
     xray_enabled,
 )
@@ -112,16 +111,16 @@ def _function_name_sub(function: str) -> dict:
     return sub(f"{APP}-${{Stage}}" if function == "api_handler" else f"{APP}-${{Stage}}-{function}")
 
 
-def resources_template(function_list: list[str], *, stages: tuple[str, ...] = STAGES, callback: Any = None) -> dict:
-    """The resource stack. ``callback`` (a CloudFormation value) replaces the SignInCallbackUrl
-    parameter when the API is in the same template (the SAM merge)."""
-    has_callback = callback is not None
-    callback_url = callback if has_callback else ref("SignInCallbackUrl")
-    when = (
-        (lambda value: value)
-        if has_callback
-        else (lambda value: {"Fn::If": ["HasSignInCallback", value, ref("AWS::NoValue")]})
-    )
+def resources_template(function_list: list[str], *, stages: tuple[str, ...] = STAGES) -> dict:
+    """The resource stack. The app's URL reaches the Cognito client as the SignInCallbackUrl parameter,
+    after the API exists, even when the API is in the same template (the SAM merge): a reference to the
+    API there closes a cycle (client -> API -> API function -> client id), and CloudFormation refuses a
+    template with a cycle. aws-sam-translator's expansion showed it; cfn-lint on the SAM form did not."""
+    callback_url = ref("SignInCallbackUrl")
+
+    def when(value: Any) -> dict:
+        return {"Fn::If": ["HasSignInCallback", value, ref("AWS::NoValue")]}
+
     parameters: dict = {
         "Stage": {
             "Type": "String",
@@ -151,13 +150,12 @@ def resources_template(function_list: list[str], *, stages: tuple[str, ...] = ST
             "AllowedValues": ["1", "3", "5", "7", "14", "30", "60", "90", "120", "150", "180", "365"],
         },
     }
-    if not has_callback:
-        parameters["SignInCallbackUrl"] = {
-            "Type": "String",
-            "Default": "",
-            "Description": "The app's URL (set by `infra finish` after chalice deploy); "
-            "empty: no hosted UI sign-in yet.",
-        }
+    parameters["SignInCallbackUrl"] = {
+        "Type": "String",
+        "Default": "",
+        "Description": "The app's URL (set by `infra finish` after chalice deploy, or by a second "
+        "`aws cloudformation deploy` of the SAM stack); empty: no hosted UI sign-in yet.",
+    }
     resources: dict = {
         "Table": {
             "Type": "AWS::DynamoDB::Table",
@@ -392,8 +390,7 @@ def resources_template(function_list: list[str], *, stages: tuple[str, ...] = ST
         "`python -m studytracker infra render`: do not edit)",
         "Parameters": parameters,
     }
-    if not has_callback:
-        template["Conditions"] = {"HasSignInCallback": {"Fn::Not": [{"Fn::Equals": [ref("SignInCallbackUrl"), ""]}]}}
+    template["Conditions"] = {"HasSignInCallback": {"Fn::Not": [{"Fn::Equals": [ref("SignInCallbackUrl"), ""]}]}}
     template["Resources"] = resources
     template["Outputs"] = outputs()
     return template
@@ -498,9 +495,7 @@ def outputs() -> dict:
 def merge_template(config: dict, stage: str) -> dict:
     """The resource stack plus what chalice package's SAM template needs changed, for one stage."""
     function_list = functions(config, stage)
-    redirect = stage_config(config, stage).get("environment_variables", {}).get("COGNITO_REDIRECT_PATH", "")
-    callback = sub("https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + API_STAGE + "/" + redirect)
-    template = resources_template(function_list, stages=(stage,), callback=callback)
+    template = resources_template(function_list, stages=(stage,))
     template["Parameters"]["Stage"]["Default"] = stage
     template["Parameters"].update(
         {k: {**template["Parameters"][k], "Default": v} for k, v in STAGE_PARAMETERS[stage].items()}

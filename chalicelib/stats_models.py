@@ -1,5 +1,6 @@
 """Pydantic models of the statistics routes (GET /v1/stats/...): their queries and answers."""
 
+# No `from __future__ import annotations`, as in models.py: pydantic would compile each annotation string.
 from datetime import date
 from typing import Literal
 
